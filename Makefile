@@ -1,0 +1,107 @@
+# Security Profiles Operator — build, generate, test and run locally.
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+K8S_VERSION ?= v1.35.4
+ETCD_VERSION ?= v3.6.16
+BIN := $(CURDIR)/bin
+K8S_BIN := $(BIN)/k8s/$(K8S_VERSION)
+CONTROLLER_GEN := $(BIN)/controller-gen
+GINKGO := $(BIN)/ginkgo
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
+GIT_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILD_DATE ?= $(shell date -u -d @$$(git log -1 --format=%ct 2>/dev/null || echo 0) +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/securityprofiles/operator/internal/version
+LDFLAGS := -s -w -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).gitCommit=$(GIT_COMMIT) -X $(VERSION_PKG).buildDate=$(BUILD_DATE)
+export KUBEBUILDER_ASSETS := $(K8S_BIN)
+export K8S_VERSION ETCD_VERSION
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code from the API types.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./apis/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
+	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=spo-manager paths=./cmd/... output:rbac:artifacts:config=config/rbac
+
+.PHONY: verify
+verify: ## Regenerate into a copy of the tree and fail on drift; vet.
+	hack/verify.sh
+
+.PHONY: fmt
+fmt: ## Format the Go code.
+	gofmt -w $$(git ls-files '*.go')
+
+##@ Build
+
+.PHONY: build
+build: ## Build every binary into bin/.
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+##@ Test
+
+.PHONY: test
+test: deps k8s-binaries $(GINKGO) ## Install what is missing, then run every test.
+	hack/test.sh
+
+.PHONY: test-unit
+test-unit: ## Run the tests that need no API server.
+	go test $$(go list ./... | grep -v -e /test/ -e /controllers -e /webhooks)
+
+.PHONY: bench
+bench: ## Run the benchmarks and scripted measurements (not tests).
+	hack/bench.sh
+
+##@ Local cluster
+
+.PHONY: run-local
+run-local: k8s-binaries build ## Run a local control plane with the operator against it (Ctrl-C stops it).
+	hack/run-local.sh
+
+.PHONY: run-local-down
+run-local-down: ## Stop a backgrounded run-local.
+	hack/run-local.sh down
+
+##@ Dependencies
+
+.PHONY: deps
+deps: ## Install the apt packages the build and tests need.
+	hack/deps.sh
+
+.PHONY: k8s-binaries
+k8s-binaries: ## Build etcd and the Kubernetes binaries from source (cached by version).
+	hack/k8s-binaries.sh all
+
+$(CONTROLLER_GEN): hack/tools/go.mod
+	cd hack/tools && GOFLAGS= go build -o $(CONTROLLER_GEN) sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(GINKGO): go.mod
+	GOFLAGS= go build -o $(GINKGO) github.com/onsi/ginkgo/v2/ginkgo
+
+##@ spoc and eBPF recorder
+
+BPF_DIR := recorder/bpf
+BPF_CFLAGS := -target bpf -O2 -g -mcpu=v3 -D__TARGET_ARCH_x86 -fdebug-prefix-map=$(CURDIR)=.
+
+.PHONY: bpf
+bpf: ## Regenerate vmlinux.h from the running kernel's BTF and compile the recorder's BPF object.
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BPF_DIR)/vmlinux.h.tmp
+	mv $(BPF_DIR)/vmlinux.h.tmp $(BPF_DIR)/vmlinux.h
+	clang $(BPF_CFLAGS) -I$(BPF_DIR) -c $(BPF_DIR)/recorder.bpf.c -o $(BPF_DIR)/recorder.bpf.o
+	llvm-strip -g $(BPF_DIR)/recorder.bpf.o
+
+.PHONY: spoc
+spoc: ## Build bin/spoc (cgo, libbpf linked statically).
+	source hack/cgo-env.sh && go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/spoc ./cmd/spoc

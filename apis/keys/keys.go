@@ -1,0 +1,64 @@
+package keys
+
+// Group is the API group of every kind the operator serves.
+const Group = "security-profiles-operator.x-k8s.io"
+
+// Prefix qualifies every label, annotation and finalizer the operator owns.
+const Prefix = "spo.x-k8s.io/"
+
+// Namespace labels that opt a namespace into the mutating webhooks. Only the
+// presence of the label matters, not its value.
+const (
+	// EnableBindingLabel turns on the binding.spo.io webhook in a namespace.
+	EnableBindingLabel = Prefix + "enable-binding"
+	// EnableRecordingLabel turns on the recording.spo.io webhook in a
+	// namespace and, with spod's enableMemoryOptimization, marks a pod as
+	// one the daemon must cache.
+	EnableRecordingLabel = Prefix + "enable-recording"
+)
+
+// Labels on SecurityProfileNodeStatus objects and recorded profiles.
+const (
+	// ProfileIDLabel identifies a profile as "<Kind>-<namespace>-<name>"
+	// (recorded partial profiles: "<Kind>-<recording>-<container>-<suffix>").
+	ProfileIDLabel = Prefix + "profile-id"
+	// NodeNameLabel names the node a SecurityProfileNodeStatus describes.
+	NodeNameLabel = Prefix + "node-name"
+	// ProfileStateLabel mirrors a SecurityProfileNodeStatus's state so
+	// aggregations can select by it.
+	ProfileStateLabel = Prefix + "profile-state"
+	// RecordingIDLabel names the ProfileRecording a profile came from.
+	RecordingIDLabel = Prefix + "recording-id"
+	// PartialLabel marks a per-container recorded profile that waits to be
+	// merged; daemons do not install partial profiles.
+	PartialLabel = Prefix + "partial"
+	// ContainerIDLabel names the recorded container a profile belongs to.
+	ContainerIDLabel = Prefix + "container-id"
+)
+
+// Finalizers on the user's profile objects. There is deliberately no
+// per-node finalizer: per-node state lives in SecurityProfileNodeStatus
+// objects, so a node that vanishes cannot block a deletion forever.
+const (
+	// InUseFinalizer is held while running pods reference the profile.
+	InUseFinalizer = Prefix + "in-use"
+	// NodeCleanupFinalizer is held until every node removed its copy.
+	NodeCleanupFinalizer = Prefix + "node-cleanup"
+)
+
+// Recording annotations the recording.spo.io webhook puts on pods and the
+// node daemon reads. The per-container key is RecordingAnnotationPrefix +
+// "<container name>"; its value is "<recording>/<recorder>/<kind>".
+const RecordingAnnotationPrefix = Prefix + "record-"
+
+// NodeDirectoryLocationLabel is set on Node objects whose kubelet root is
+// not /var/lib/kubelet; its value is the path with "/" replaced by "-".
+const NodeDirectoryLocationLabel = "kubelet.kubernetes.io/directory-location"
+
+// SeccompPodAnnotation is the legacy (pre-1.19) pod seccomp annotation; its
+// value is "localhost/<profile path>" for a Localhost profile.
+const SeccompPodAnnotation = "seccomp.security.alpha.kubernetes.io/pod"
+
+// SeccompContainerAnnotationPrefix is the legacy per-container seccomp
+// annotation; the key ends in the container name.
+const SeccompContainerAnnotationPrefix = "container.seccomp.security.alpha.kubernetes.io/"

@@ -1,0 +1,90 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ProfileState is where a profile is in its life on the nodes.
+// +kubebuilder:validation:Enum=Pending;InProgress;Installed;Terminating;Partial;Error
+type ProfileState string
+
+// The states, from worst to best. A profile's state is the lowest state of
+// its node states (see Rank).
+const (
+	// StateError means at least one node could not install the profile.
+	StateError ProfileState = "Error"
+	// StateTerminating means the profile is being removed from the nodes.
+	StateTerminating ProfileState = "Terminating"
+	// StatePartial marks a recorded per-container profile waiting for merge.
+	StatePartial ProfileState = "Partial"
+	// StatePending means no node has reported yet.
+	StatePending ProfileState = "Pending"
+	// StateInProgress means some nodes are still installing the profile.
+	StateInProgress ProfileState = "InProgress"
+	// StateInstalled means every node installed the profile.
+	StateInstalled ProfileState = "Installed"
+)
+
+var stateRank = map[ProfileState]int{
+	StateError:       0,
+	StateTerminating: 1,
+	StatePartial:     2,
+	StatePending:     3,
+	StateInProgress:  4,
+	StateInstalled:   5,
+}
+
+// Rank orders states from worst (0, Error) to best (Installed). An unknown
+// state ranks as Pending so a typo never reads as success.
+func (s ProfileState) Rank() int {
+	if r, ok := stateRank[s]; ok {
+		return r
+	}
+	return stateRank[StatePending]
+}
+
+// ConditionReady is the condition every profile kind reports; `kubectl wait
+// --for=condition=ready` waits on it.
+const ConditionReady = "Ready"
+
+// StatusBase is the part of the status every profile kind shares.
+type StatusBase struct {
+	// status is the lowest state of this profile over all nodes:
+	// Error < Terminating < Partial < Pending < InProgress < Installed.
+	// +optional
+	Status ProfileState `json:"status,omitempty"`
+
+	// conditions report Ready (True once every node installed the profile)
+	// with a reason and message explaining any other state.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SetState sets status and the Ready condition together so they can never
+// disagree. It reports whether anything changed.
+func (s *StatusBase) SetState(state ProfileState, reason, message string, generation int64) bool {
+	cond := metav1.Condition{
+		Type:               ConditionReady,
+		Status:             metav1.ConditionFalse,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: generation,
+	}
+	if state == StateInstalled {
+		cond.Status = metav1.ConditionTrue
+	}
+	changed := s.Status != state
+	s.Status = state
+	if meta.SetStatusCondition(&s.Conditions, cond) {
+		changed = true
+	}
+	return changed
+}
+
+// ReadyCondition returns the Ready condition, or nil when none was set.
+func (s *StatusBase) ReadyCondition() *metav1.Condition {
+	return meta.FindStatusCondition(s.Conditions, ConditionReady)
+}

@@ -1,0 +1,104 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ProfileKind is a kind of profile a binding can point at.
+// RawSelinuxProfiles cannot be bound: they have no structured usage type.
+// +kubebuilder:validation:Enum=SeccompProfile;SelinuxProfile
+type ProfileKind string
+
+// The bindable kinds.
+const (
+	ProfileKindSeccomp ProfileKind = "SeccompProfile"
+	ProfileKindSelinux ProfileKind = "SelinuxProfile"
+)
+
+// SelectAllImages as a binding's image applies the profile to every
+// container that does not set its own.
+const SelectAllImages = "*"
+
+// ProfileRef names a profile in the binding's namespace.
+type ProfileRef struct {
+	// kind is SeccompProfile or SelinuxProfile.
+	// +required
+	Kind ProfileKind `json:"kind"`
+
+	// name is the profile's name in the binding's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// ProfileBindingSpec says which profile goes to which image.
+type ProfileBindingSpec struct {
+	// profileRef is the profile to apply.
+	// +required
+	ProfileRef ProfileRef `json:"profileRef"`
+
+	// image is matched exactly against each container's image as written in
+	// the pod (tag or digest included), e.g. nginx:1.19.1; "*" matches every
+	// container that sets no profile of its own.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	Image string `json:"image"`
+}
+
+// ProfileBindingStatus reports where the binding was applied.
+type ProfileBindingStatus struct {
+	// activeWorkloads lists the pods ("<namespace>/<name>") the binding was
+	// applied to.
+	// +optional
+	// +listType=set
+	ActiveWorkloads []string `json:"activeWorkloads,omitempty"`
+
+	// conditions report Ready once the referenced profile exists and is
+	// installed.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// ProfileBinding applies a profile to the containers of an image at pod
+// creation, in namespaces labelled spo.x-k8s.io/enable-binding.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:storageversion
+// +kubebuilder:resource:categories=security-profiles
+// +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.spec.profileRef.kind`
+// +kubebuilder:printcolumn:name="Profile",type=string,JSONPath=`.spec.profileRef.name`
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.spec.image`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ProfileBinding struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec names the profile and the image.
+	// +required
+	Spec ProfileBindingSpec `json:"spec"`
+
+	// status reports where the binding was applied.
+	// +optional
+	Status ProfileBindingStatus `json:"status,omitempty"`
+}
+
+// ProfileBindingList is a list of ProfileBindings.
+// +kubebuilder:object:root=true
+type ProfileBindingList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the bindings.
+	Items []ProfileBinding `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&ProfileBinding{}, &ProfileBindingList{})
+}

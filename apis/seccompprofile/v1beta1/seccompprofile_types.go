@@ -1,0 +1,190 @@
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+)
+
+// Action is what the kernel does when a syscall matches a rule.
+// +kubebuilder:validation:Enum=SCMP_ACT_KILL;SCMP_ACT_KILL_PROCESS;SCMP_ACT_KILL_THREAD;SCMP_ACT_TRAP;SCMP_ACT_ERRNO;SCMP_ACT_TRACE;SCMP_ACT_ALLOW;SCMP_ACT_LOG
+type Action string
+
+// The seccomp actions a profile may use.
+const (
+	ActionKill        Action = "SCMP_ACT_KILL"
+	ActionKillProcess Action = "SCMP_ACT_KILL_PROCESS"
+	ActionKillThread  Action = "SCMP_ACT_KILL_THREAD"
+	ActionTrap        Action = "SCMP_ACT_TRAP"
+	ActionErrno       Action = "SCMP_ACT_ERRNO"
+	ActionTrace       Action = "SCMP_ACT_TRACE"
+	ActionAllow       Action = "SCMP_ACT_ALLOW"
+	ActionLog         Action = "SCMP_ACT_LOG"
+)
+
+// Arch is a seccomp architecture name as libseccomp spells it.
+// +kubebuilder:validation:Enum=SCMP_ARCH_NATIVE;SCMP_ARCH_X86;SCMP_ARCH_X86_64;SCMP_ARCH_X32;SCMP_ARCH_ARM;SCMP_ARCH_AARCH64;SCMP_ARCH_MIPS;SCMP_ARCH_MIPS64;SCMP_ARCH_MIPS64N32;SCMP_ARCH_MIPSEL;SCMP_ARCH_MIPSEL64;SCMP_ARCH_MIPSEL64N32;SCMP_ARCH_PPC;SCMP_ARCH_PPC64;SCMP_ARCH_PPC64LE;SCMP_ARCH_S390;SCMP_ARCH_S390X;SCMP_ARCH_PARISC;SCMP_ARCH_PARISC64;SCMP_ARCH_RISCV64
+type Arch string
+
+// Flag is a seccomp filter flag.
+// +kubebuilder:validation:Enum=SECCOMP_FILTER_FLAG_TSYNC;SECCOMP_FILTER_FLAG_LOG;SECCOMP_FILTER_FLAG_SPEC_ALLOW
+type Flag string
+
+// Operator compares a syscall argument with a value.
+// +kubebuilder:validation:Enum=SCMP_CMP_NE;SCMP_CMP_LT;SCMP_CMP_LE;SCMP_CMP_EQ;SCMP_CMP_GE;SCMP_CMP_GT;SCMP_CMP_MASKED_EQ
+type Operator string
+
+// SeccompProfileSpec is a seccomp filter in the OCI runtime-spec shape.
+type SeccompProfileSpec struct {
+	// defaultAction is what happens to a syscall that no rule matches, e.g.
+	// SCMP_ACT_ERRNO to deny it or SCMP_ACT_LOG to only log it.
+	// +required
+	DefaultAction Action `json:"defaultAction"`
+
+	// defaultErrnoRet is the errno returned when defaultAction is
+	// SCMP_ACT_ERRNO; EPERM (1) when unset.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	DefaultErrnoRet *int64 `json:"defaultErrnoRet,omitempty"`
+
+	// baseProfileName names a profile whose syscall rules are merged into
+	// this one: another SeccompProfile in the same namespace, or a base
+	// profile shipped with the operator such as runc-v1.1.4. Chains resolve
+	// recursively up to 15 levels; cycles are an error.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	BaseProfileName string `json:"baseProfileName,omitempty"`
+
+	// architectures lists the architectures the filter applies to; the
+	// node's native architecture when empty.
+	// +optional
+	// +listType=set
+	Architectures []Arch `json:"architectures,omitempty"`
+
+	// syscalls are the rules, matched in order of specificity by the kernel.
+	// +optional
+	// +listType=atomic
+	Syscalls []Syscall `json:"syscalls,omitempty"`
+
+	// flags are seccomp filter flags passed to seccomp(2).
+	// +optional
+	// +listType=set
+	Flags []Flag `json:"flags,omitempty"`
+}
+
+// Syscall is one rule: an action for a set of syscall names, optionally
+// narrowed by argument comparisons.
+type Syscall struct {
+	// names are the syscall names this rule matches, e.g. mkdir or openat.
+	// +required
+	// +kubebuilder:validation:MinItems=1
+	// +listType=atomic
+	Names []SyscallName `json:"names"`
+
+	// action is what happens when the rule matches.
+	// +required
+	Action Action `json:"action"`
+
+	// errnoRet is the errno returned when action is SCMP_ACT_ERRNO.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ErrnoRet *int64 `json:"errnoRet,omitempty"`
+
+	// args narrow the rule to calls whose arguments compare as given; all
+	// must hold.
+	// +optional
+	// +kubebuilder:validation:MaxItems=6
+	// +listType=atomic
+	Args []Arg `json:"args,omitempty"`
+}
+
+// SyscallName is a syscall's name as libseccomp knows it.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=64
+// +kubebuilder:validation:Pattern=`^[a-z0-9_]+$`
+type SyscallName string
+
+// Arg compares one syscall argument.
+type Arg struct {
+	// index is the argument's position, 0 to 5.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=5
+	Index int32 `json:"index"`
+
+	// value is compared with the argument.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Value int64 `json:"value,omitempty"`
+
+	// valueTwo is the second operand of SCMP_CMP_MASKED_EQ (the expected
+	// value after masking with value).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ValueTwo int64 `json:"valueTwo,omitempty"`
+
+	// op is the comparison.
+	// +required
+	Op Operator `json:"op"`
+}
+
+// SeccompProfileStatus reports where the profile is installed.
+type SeccompProfileStatus struct {
+	profilebasev1alpha1.StatusBase `json:",inline"`
+
+	// localhostProfile is the path to use in a pod's
+	// securityContext.seccompProfile.localhostProfile, relative to the
+	// kubelet's seccomp root, e.g. operator/my-namespace/profile1.json.
+	// +optional
+	LocalhostProfile string `json:"localhostProfile,omitempty"`
+
+	// seccompProfile.localhostProfile repeats localhostProfile under the key
+	// older documentation reads with
+	// jsonpath='{.status.seccompProfile\.localhostProfile}'.
+	// +optional
+	LegacyLocalhostProfile string `json:"seccompProfile.localhostProfile,omitempty"`
+
+	// activeWorkloads lists the pods ("<namespace>/<name>") that use this
+	// profile; while it is not empty the profile cannot be deleted.
+	// +optional
+	// +listType=set
+	ActiveWorkloads []string `json:"activeWorkloads,omitempty"`
+}
+
+// SeccompProfile is a seccomp filter installed on every node of the cluster.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:storageversion
+// +kubebuilder:resource:shortName=sp,categories=security-profiles
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="SeccompProfile.LocalhostProfile",type=string,JSONPath=`.status.localhostProfile`,priority=10
+type SeccompProfile struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the seccomp filter.
+	// +required
+	Spec SeccompProfileSpec `json:"spec"`
+
+	// status reports the profile's state on the nodes.
+	// +optional
+	Status SeccompProfileStatus `json:"status,omitempty"`
+}
+
+// SeccompProfileList is a list of SeccompProfiles.
+// +kubebuilder:object:root=true
+type SeccompProfileList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the profiles.
+	Items []SeccompProfile `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SeccompProfile{}, &SeccompProfileList{})
+}

@@ -1,0 +1,128 @@
+package v1alpha2
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+)
+
+// SelfLabel stands for the profile's own process type in an allow rule, so
+// one policy can be reused across names and namespaces.
+const SelfLabel = "@self"
+
+// PolicyKind is the kind of policy a SelinuxProfile inherits from.
+// +kubebuilder:validation:Enum=System;SelinuxProfile
+type PolicyKind string
+
+// The kinds a SelinuxProfile can inherit from.
+const (
+	// PolicyKindSystem is a policy already on the nodes, allowed by spod's
+	// spec.selinuxOptions.allowedSystemProfiles (e.g. container).
+	PolicyKindSystem PolicyKind = "System"
+	// PolicyKindSelinuxProfile is another SelinuxProfile in the same
+	// namespace.
+	PolicyKindSelinuxProfile PolicyKind = "SelinuxProfile"
+)
+
+// PolicyRef names a policy to inherit from.
+type PolicyRef struct {
+	// kind is System for a policy on the nodes, or SelinuxProfile for another
+	// profile in the same namespace.
+	// +optional
+	// +kubebuilder:default=System
+	Kind PolicyKind `json:"kind,omitempty"`
+
+	// name is the policy's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9_.-]+$`
+	Name string `json:"name"`
+}
+
+// LabelKey is an SELinux type, or @self for the profile's own process type.
+// +kubebuilder:validation:Pattern=`^(@self|[a-zA-Z0-9_]+)$`
+type LabelKey string
+
+// ObjectClassKey is an SELinux object class such as tcp_socket or file.
+// +kubebuilder:validation:Pattern=`^[a-z0-9_]+$`
+type ObjectClassKey string
+
+// PermissionSet lists permissions on an object class, e.g. [listen].
+// +listType=set
+type PermissionSet []Permission
+
+// Permission is one SELinux permission such as read or name_bind.
+// +kubebuilder:validation:Pattern=`^[a-z0-9_]+$`
+type Permission string
+
+// Allow maps a target type to object classes to the permissions granted on
+// them, e.g. {"@self": {"tcp_socket": ["listen"]}}.
+type Allow map[LabelKey]map[ObjectClassKey]PermissionSet
+
+// SelinuxProfileSpec is a structured SELinux policy.
+type SelinuxProfileSpec struct {
+	// inherit lists the policies this one builds on; a system policy must be
+	// allowed in spod's spec.selinuxOptions.allowedSystemProfiles.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	Inherit []PolicyRef `json:"inherit,omitempty"`
+
+	// allow grants the profile's process permissions on object classes of
+	// target types.
+	// +optional
+	Allow Allow `json:"allow,omitempty"`
+
+	// permissive makes the policy log denials instead of enforcing them.
+	// +optional
+	Permissive bool `json:"permissive,omitempty"`
+}
+
+// SelinuxProfileStatus reports where the policy is installed.
+type SelinuxProfileStatus struct {
+	profilebasev1alpha1.StatusBase `json:",inline"`
+
+	// usage is the SELinux type to put in a container's
+	// securityContext.seLinuxOptions.type: "<name>_<namespace>.process".
+	// +optional
+	Usage string `json:"usage,omitempty"`
+}
+
+// SelinuxProfile is an SELinux policy installed on every node by selinuxd.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:storageversion
+// +kubebuilder:resource:categories=security-profiles
+// +kubebuilder:printcolumn:name="Usage",type=string,JSONPath=`.status.usage`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type SelinuxProfile struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the policy.
+	// +required
+	Spec SelinuxProfileSpec `json:"spec"`
+
+	// status reports the policy's state on the nodes.
+	// +optional
+	Status SelinuxProfileStatus `json:"status,omitempty"`
+}
+
+// SelinuxProfileList is a list of SelinuxProfiles.
+// +kubebuilder:object:root=true
+type SelinuxProfileList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the profiles.
+	Items []SelinuxProfile `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SelinuxProfile{}, &SelinuxProfileList{})
+}

@@ -1,0 +1,3 @@
+// Package scheme builds the runtime.Scheme every binary and test uses: the
+// client-go kinds plus every kind under apis/.
+package scheme
