@@ -50,15 +50,23 @@ type ObjectClassKey string
 
 // PermissionSet lists permissions on an object class, e.g. [listen].
 // +listType=set
+// +kubebuilder:validation:MaxItems=64
 type PermissionSet []Permission
 
 // Permission is one SELinux permission such as read or name_bind.
 // +kubebuilder:validation:Pattern=`^[a-z0-9_]+$`
+// +kubebuilder:validation:MaxLength=64
 type Permission string
 
 // Allow maps a target type to object classes to the permissions granted on
 // them, e.g. {"@self": {"tcp_socket": ["listen"]}}.
-type Allow map[LabelKey]map[ObjectClassKey]PermissionSet
+type Allow map[LabelKey]ObjectClassPermissions
+
+// ObjectClassPermissions maps an object class to the permissions granted on
+// it.
+// +kubebuilder:validation:MaxProperties=64
+// +kubebuilder:validation:XValidation:rule="self.all(c, c.matches('^[a-z0-9_]{1,64}$'))",message="object classes must be SELinux class names (lowercase letters, digits, _)"
+type ObjectClassPermissions map[ObjectClassKey]PermissionSet
 
 // SelinuxProfileSpec is a structured SELinux policy.
 type SelinuxProfileSpec struct {
@@ -70,8 +78,12 @@ type SelinuxProfileSpec struct {
 	Inherit []PolicyRef `json:"inherit,omitempty"`
 
 	// allow grants the profile's process permissions on object classes of
-	// target types.
+	// target types. Types, classes and permissions are plain SELinux
+	// identifiers, so nothing in them can change the generated policy's
+	// structure.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:XValidation:rule="self.all(t, t == '@self' || t.matches('^[a-zA-Z0-9_]{1,128}$'))",message="allow keys must be @self or SELinux type names (letters, digits, _)"
 	Allow Allow `json:"allow,omitempty"`
 
 	// permissive makes the policy log denials instead of enforcing them.
