@@ -53,9 +53,9 @@ func TestRecordsProcessTreeFromFirstInstruction(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(res.Complete()).To(BeTrue())
 	g.Expect(res.IDs).To(ContainElements(
-		uint32(syscall.SYS_BRK), // dynamic loader, the first instructions
+		uint32(syscall.SYS_BRK),        // dynamic loader, the first instructions
 		uint32(syscall.SYS_GETDENTS64), // ls
-		uint32(syscall.SYS_MKDIR), // grandchild after its parent exited
+		uint32(syscall.SYS_MKDIR),      // grandchild after its parent exited
 		uint32(syscall.SYS_EXIT_GROUP),
 	))
 }
