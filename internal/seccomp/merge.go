@@ -98,3 +98,22 @@ func describe(action string, errno *uint) string {
 	}
 	return fmt.Sprintf("%s(%d)", action, *errno)
 }
+
+// AllowsUnconditionally reports whether p lets every call of the named
+// syscall through (allowed or only logged), whatever its arguments: some
+// rule names it and none narrows it by arguments or denies it, or no rule
+// names it and the default action permits it.
+func AllowsUnconditionally(p Profile, name string) bool {
+	permits := func(action string) bool { return action == ActionAllow || action == "SCMP_ACT_LOG" }
+	named, restricted := false, false
+	for _, s := range p.Syscalls {
+		if slices.Contains(s.Names, name) {
+			named = true
+			restricted = restricted || len(s.Args) > 0 || !permits(s.Action)
+		}
+	}
+	if named {
+		return !restricted
+	}
+	return permits(p.DefaultAction)
+}

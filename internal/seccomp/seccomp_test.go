@@ -129,6 +129,29 @@ func TestMerge(t *testing.T) {
 	g.Expect(err).To(HaveOccurred())
 }
 
+func TestAllowsUnconditionally(t *testing.T) {
+	allow := AllowList([]string{"execve"}, nil)
+	narrowed := Profile{DefaultAction: ActionErrno, Syscalls: []Syscall{
+		{Names: []string{"execve"}, Action: ActionAllow, Args: []Arg{{Index: 0, Value: 1, Op: "SCMP_CMP_EQ"}}},
+	}}
+	cases := []struct {
+		name string
+		p    Profile
+		want bool
+	}{
+		{"allowed", allow, true},
+		{"not named, deny default", AllowList([]string{"read"}, nil), false},
+		{"not named, log default", Profile{DefaultAction: "SCMP_ACT_LOG"}, true},
+		{"narrowed by args", narrowed, false},
+		{"denied by a rule", Profile{DefaultAction: ActionAllow, Syscalls: []Syscall{{Names: []string{"execve"}, Action: "SCMP_ACT_KILL"}}}, false},
+	}
+	for _, c := range cases {
+		if got := AllowsUnconditionally(c.p, "execve"); got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestBaseSyscallsSortedAndValid(t *testing.T) {
 	g := NewWithT(t)
 	base := BaseSyscalls()
