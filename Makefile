@@ -47,8 +47,8 @@ fmt: ## Format the Go code.
 ##@ Build
 
 .PHONY: build
-build: ## Build every binary into bin/.
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+build: spoc ## Build every binary into bin/ (spoc, which needs cgo, by its own target).
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ $$(go list ./cmd/... | grep -v '/cmd/spoc$$')
 
 ##@ Test
 
@@ -67,8 +67,12 @@ bench: ## Run the benchmarks and scripted measurements (not tests).
 ##@ Local cluster
 
 .PHONY: run-local
-run-local: k8s-binaries build ## Run a local control plane with the operator against it (Ctrl-C stops it).
+run-local: k8s-binaries build local-control-plane ## Run a local control plane with the operator against it (Ctrl-C stops it).
 	hack/run-local.sh
+
+.PHONY: local-control-plane
+local-control-plane:
+	CGO_ENABLED=0 go build -trimpath -o $(BIN)/local-control-plane ./hack/local-control-plane
 
 .PHONY: run-local-down
 run-local-down: ## Stop a backgrounded run-local.

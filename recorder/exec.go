@@ -12,7 +12,7 @@ type Tracker interface {
 	TrackPID(pid int) error
 }
 
-// Exec starts argv[0] (a path) so that not one of its syscalls escapes
+// Exec starts the program at path with argv so that not one of its syscalls escapes
 // the tracker, and returns its pid. The child starts under ptrace, so the
 // kernel stops it with SIGTRAP right after its execve succeeds, before the
 // new program's first instruction; Exec registers it then and detaches.
@@ -22,7 +22,7 @@ type Tracker interface {
 // If attr.Sys is nil a new SysProcAttr is used; its Ptrace field is
 // always set. The caller reaps the child (it is an ordinary child once
 // detached). On error the child is killed and reaped.
-func Exec(t Tracker, argv []string, attr *syscall.ProcAttr) (int, error) {
+func Exec(t Tracker, path string, argv []string, attr *syscall.ProcAttr) (int, error) {
 	if attr.Sys == nil {
 		attr.Sys = &syscall.SysProcAttr{}
 	}
@@ -31,9 +31,9 @@ func Exec(t Tracker, argv []string, attr *syscall.ProcAttr) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	pid, err := syscall.ForkExec(argv[0], argv, attr)
+	pid, err := syscall.ForkExec(path, argv, attr)
 	if err != nil {
-		return 0, fmt.Errorf("start %s: %w", argv[0], err)
+		return 0, fmt.Errorf("start %s: %w", path, err)
 	}
 	if err := waitExecStop(pid); err != nil {
 		killAndReap(pid)

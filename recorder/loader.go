@@ -162,3 +162,7 @@ func (r *Recorder) Close() error {
 	r.module.Close()
 	return errors.Join(errs...)
 }
+
+// LibbpfVersion returns the version of the libbpf linked into this
+// binary, such as v1.4.
+func LibbpfVersion() string { return bpf.LibbpfVersionString() }

@@ -31,3 +31,6 @@ func (rec *Recording) Syscalls() (Result, error) { return Result{}, ErrNotBuilt 
 
 // Stop does nothing in a no_bpf build.
 func (rec *Recording) Stop() error { return nil }
+
+// LibbpfVersion reports that no libbpf is linked into a no_bpf build.
+func LibbpfVersion() string { return "none (built without eBPF)" }

@@ -45,7 +45,7 @@ func TestRecordsProcessTreeFromFirstInstruction(t *testing.T) {
 	// The grandchild outlives the shell and is reparented: the fork
 	// tracepoint still follows it.
 	script := "ls / >/dev/null; (sleep 0.3; mkdir /proc/x 2>/dev/null) & exit 0"
-	pid, err := recorder.Exec(rec, []string{"/bin/sh", "-c", script}, &syscall.ProcAttr{Env: os.Environ()})
+	pid, err := recorder.Exec(rec, "/bin/sh", []string{"sh", "-c", script}, &syscall.ProcAttr{Env: os.Environ()})
 	g.Expect(err).NotTo(HaveOccurred())
 	waitAll(g, rec, pid)
 
@@ -72,7 +72,7 @@ func TestRecordsMountNamespace(t *testing.T) {
 		Env: os.Environ(),
 		Sys: &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS},
 	}
-	pid, err := recorder.Exec(mntnsTracker{rec}, []string{"/bin/sh", "-c", "mkdir /proc/y 2>/dev/null; exit 3"}, attr)
+	pid, err := recorder.Exec(mntnsTracker{rec}, "/bin/sh", []string{"sh", "-c", "mkdir /proc/y 2>/dev/null; exit 3"}, attr)
 	g.Expect(err).NotTo(HaveOccurred())
 	var ws syscall.WaitStatus
 	_, err = syscall.Wait4(pid, &ws, 0, nil)
