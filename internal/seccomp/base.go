@@ -11,7 +11,8 @@ import "slices"
 // false (the Kubernetes default while allowPrivilegeEscalation is not
 // false) it must do so before dropping privileges: it then still changes
 // credentials (setgroups, setresgid, setresuid, capget, capset, prctl),
-// changes directory (chdir, fchdir), closes leaked descriptors by listing
+// changes directory and checks it is inside the container (chdir, fchdir,
+// getcwd), looks up the executable (faccessat2), closes leaked descriptors by listing
 // /proc/self/fd (openat, getdents64, newfstatat, fstat, fstatfs, fcntl,
 // close), tells its parent it is ready over a pipe and a FIFO (read,
 // write), and execs (execve). runc's init is a Go program, so its threads
@@ -23,8 +24,8 @@ func BaseSyscalls() []string { return slices.Clone(baseSyscalls) }
 
 var baseSyscalls = []string{
 	"brk", "capget", "capset", "chdir", "close", "epoll_ctl", "epoll_pwait", "execve",
-	"exit", "exit_group", "fchdir", "fchown", "fcntl", "fstat", "fstatfs", "futex",
-	"getdents64", "getpid", "getppid", "gettid", "madvise", "mmap", "mprotect",
+	"exit", "exit_group", "faccessat2", "fchdir", "fchown", "fcntl", "fstat", "fstatfs",
+	"futex", "getcwd", "getdents64", "getpid", "getppid", "gettid", "madvise", "mmap", "mprotect",
 	"munmap", "nanosleep", "newfstatat", "openat", "prctl", "read", "rt_sigaction",
 	"rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid", "setgroups",
 	"setresgid", "setresuid", "setuid", "sigaltstack", "tgkill", "write",

@@ -27,12 +27,12 @@ import (
 // profile denies it the command inherits the raised limit. no_new_privs is
 // set, as seccomp requires without CAP_SYS_ADMIN.
 func Exec(p seccomp.Profile, path string, argv, env []string) error {
-	if !seccomp.AllowsUnconditionally(p, "execve") {
-		return errors.New("the profile does not allow execve, which is needed to start the command (as with runc)")
-	}
 	prog, err := compile(p)
 	if err != nil {
 		return err
+	}
+	if !seccomp.AllowsUnconditionally(p, "execve") {
+		return errors.New("the profile does not allow execve, which is needed to start the command (as with runc)")
 	}
 	flags := uintptr(0)
 	for _, f := range p.Flags {

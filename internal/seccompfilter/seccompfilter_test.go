@@ -73,6 +73,6 @@ func TestBuild(t *testing.T) {
 
 func TestExecRefusesProfileWithoutExecve(t *testing.T) {
 	g := NewWithT(t)
-	err := Exec(seccomp.AllowList([]string{"read"}, nil), "/bin/true", []string{"true"}, nil)
+	err := Exec(seccomp.AllowList([]string{"read", "write"}, nil), "/bin/true", []string{"true"}, nil)
 	g.Expect(err).To(MatchError(ContainSubstring("does not allow execve")))
 }
