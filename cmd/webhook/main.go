@@ -49,7 +49,9 @@ func main() {
 		log.Error(err, "Unable to add health check")
 		os.Exit(1)
 	}
-	if err := mgr.AddReadyzCheck("readyz", server.StartedChecker()); err != nil {
+	// GetWebhookServer adds the server to the manager; handlers register on
+	// it, and it must serve (TLS, health) even before any are registered.
+	if err := mgr.AddReadyzCheck("readyz", mgr.GetWebhookServer().StartedChecker()); err != nil {
 		log.Error(err, "Unable to add ready check")
 		os.Exit(1)
 	}

@@ -67,7 +67,9 @@ func Start(extra ...*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
 	}
 	cfg, err := env.Start()
 	if err != nil {
-		return nil, fmt.Errorf("start control plane: %w", err)
+		// Start can fail after etcd and kube-apiserver are up (e.g. a CRD
+		// the server refuses); stop them so no process outlives the test.
+		return nil, errors.Join(fmt.Errorf("start control plane: %w", err), env.Stop())
 	}
 	c, err := client.New(cfg, client.Options{Scheme: s})
 	if err != nil {
