@@ -63,7 +63,8 @@ cleanup() {
 	log "stopped"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C and run-local-down are the normal way to stop: exit cleanly.
+trap 'exit 0' INT TERM
 
 # A self-signed serving certificate for the webhook process; the API server
 # reaches it by URL in this mode, with this certificate in caBundle.
@@ -131,4 +132,5 @@ MSG
 
 # Run until told to stop; a dying component ends the whole run.
 wait -n "${pids[@]}" || true
-log "a component exited; see $STATE/logs"
+log "a component exited unexpectedly; see $STATE/logs"
+exit 1
