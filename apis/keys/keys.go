@@ -46,11 +46,6 @@ const (
 	NodeCleanupFinalizer = Prefix + "node-cleanup"
 )
 
-// Recording annotations the recording.spo.io webhook puts on pods and the
-// node daemon reads. The per-container key is RecordingAnnotationPrefix +
-// "<container name>"; its value is "<recording>/<recorder>/<kind>".
-const RecordingAnnotationPrefix = Prefix + "record-"
-
 // NodeDirectoryLocationLabel is set on Node objects whose kubelet root is
 // not /var/lib/kubelet; its value is the path with "/" replaced by "-".
 const NodeDirectoryLocationLabel = "kubelet.kubernetes.io/directory-location"
