@@ -34,7 +34,8 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code from the API types.
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=spo-manager paths=./cmd/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=spo-manager paths=./cmd/manager/... paths=./controllers/... output:rbac:artifacts:config=config/rbac/manager
+	$(CONTROLLER_GEN) rbac:roleName=spod paths=./daemon/... output:rbac:artifacts:config=config/rbac/daemon
 
 .PHONY: verify
 verify: ## Regenerate into a copy of the tree and fail on drift; vet.
@@ -47,8 +48,12 @@ fmt: ## Format the Go code.
 ##@ Build
 
 .PHONY: build
-build: spoc ## Build every binary into bin/ (spoc, which needs cgo, by its own target).
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ $$(go list ./cmd/... | grep -v '/cmd/spoc$$')
+build: spoc daemon ## Build every binary into bin/ (spoc and daemon, which need cgo, by their own targets).
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/manager ./cmd/webhook
+
+.PHONY: daemon
+daemon: ## Build bin/daemon, the node agent (cgo: libseccomp validates profiles).
+	source hack/cgo-env.sh && go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/daemon ./cmd/daemon
 
 ##@ Test
 

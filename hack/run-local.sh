@@ -98,6 +98,7 @@ pids+=($!)
 	--health-probe-bind-address 127.0.0.1:18082 >"$STATE/logs/webhook.log" 2>&1 &
 pids+=($!)
 NODE_NAME="$NODE_NAME" "$ROOT/bin/daemon" --health-probe-bind-address 127.0.0.1:18085 \
+	--profile-storage-dir "$STATE/nodes/$NODE_NAME/profiles" \
 	>"$STATE/logs/daemon.log" 2>&1 &
 pids+=($!)
 

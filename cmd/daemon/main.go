@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 
@@ -10,16 +11,21 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/securityprofiles/operator/daemon/agent"
+	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/scheme"
 )
 
 func main() {
 	var (
-		probeAddr string
-		verbosity int
+		probeAddr, metricsAddr, storageDir, procDir string
+		verbosity                                   int
 	)
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8085", "Address the health and readiness probes bind to.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address the /metrics-spod endpoint binds to; 0 disables it.")
+	flag.StringVar(&storageDir, "profile-storage-dir", seccomp.DefaultStorageDir, "Rootless profile storage linked into the kubelet root.")
+	flag.StringVar(&procDir, "host-proc", "/proc", "The node's /proc (spod's hostProcVolumePath).")
 	flag.IntVar(&verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
 	flag.Parse()
 
@@ -32,23 +38,40 @@ func main() {
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
 		HealthProbeBindAddress: probeAddr,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
+		Metrics:                metricsserver.Options{BindAddress: metricsAddr, SecureServing: metricsAddr != "0"},
 	})
 	if err != nil {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		log.Error(err, "Unable to add health check")
+	ctx := ctrl.SetupSignalHandler()
+	if err := setup(ctx, mgr, nodeName, storageDir, procDir); err != nil {
+		log.Error(err, "Unable to set up the node daemon")
 		os.Exit(1)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		log.Error(err, "Unable to add ready check")
-		os.Exit(1)
-	}
-	log.Info("Starting daemon", "node", nodeName, "kubeletDir", os.Getenv("KUBELET_DIR"))
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	log.Info("Starting daemon", "node", nodeName)
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Daemon stopped with an error")
 		os.Exit(1)
 	}
+}
+
+func setup(ctx context.Context, mgr ctrl.Manager, nodeName, storageDir, procDir string) error {
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	namespace := os.Getenv("OPERATOR_NAMESPACE")
+	if namespace == "" {
+		namespace = agent.DefaultOperatorNamespace
+	}
+	return agent.Setup(ctx, mgr, mgr.GetAPIReader(), agent.Config{
+		NodeName:          nodeName,
+		KubeletDir:        os.Getenv("KUBELET_DIR"),
+		StorageDir:        storageDir,
+		ProcDir:           procDir,
+		OperatorNamespace: namespace,
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/securityprofiles/operator/controllers/seccompprofile"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/scheme"
 )
@@ -55,8 +56,13 @@ func main() {
 		log.Error(err, "Unable to add ready check")
 		os.Exit(1)
 	}
+	ctx := ctrl.SetupSignalHandler()
+	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
+		log.Error(err, "Unable to set up the SeccompProfile controller")
+		os.Exit(1)
+	}
 	log.Info("Starting manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}

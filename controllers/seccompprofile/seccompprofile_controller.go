@@ -1,0 +1,131 @@
+package seccompprofile
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/securityprofiles/operator/apis/keys"
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/internal/podprofiles"
+)
+
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles/finalizers,verbs=update
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilenodestatuses,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=pods;nodes,verbs=get;list;watch
+
+// Reconciler keeps a SeccompProfile's status and in-use finalizer.
+type Reconciler struct {
+	Client client.Client
+}
+
+// Reconcile gathers the nodes, node statuses and pods of a profile, then
+// decides its status and whether the in-use finalizer stays.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	sp := &seccompprofilev1beta1.SeccompProfile{}
+	if err := r.Client.Get(ctx, req.NamespacedName, sp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	deleting := !sp.DeletionTimestamp.IsZero()
+	if !deleting && !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
+		patch := client.MergeFrom(sp.DeepCopy())
+		controllerutil.AddFinalizer(sp, keys.InUseFinalizer)
+		return ctrl.Result{}, r.Client.Patch(ctx, sp, patch)
+	}
+	pods, err := r.activePods(ctx, sp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if deleting && len(pods) == 0 {
+		return ctrl.Result{}, r.release(ctx, sp)
+	}
+	nodes, statuses, err := r.nodeStates(ctx, sp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	agg := Decide(nodes, statuses, deleting, len(pods))
+	return ctrl.Result{}, r.writeStatus(ctx, sp, agg, pods)
+}
+
+// activePods lists the running pods that reference the profile, as
+// "<namespace>/<name>", sorted.
+func (r *Reconciler) activePods(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) ([]string, error) {
+	list := &corev1.PodList{}
+	path := podprofiles.LocalhostPath(sp.Namespace, sp.Name)
+	if err := r.Client.List(ctx, list, client.MatchingFields{podProfileIndex: path}); err != nil {
+		return nil, fmt.Errorf("list pods using %s: %w", path, err)
+	}
+	var out []string
+	for i := range list.Items {
+		if podprofiles.Running(&list.Items[i]) {
+			out = append(out, list.Items[i].Namespace+"/"+list.Items[i].Name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// nodeStates returns the names of the existing nodes and the profile's
+// node statuses. Statuses of nodes that left the cluster are deleted: they
+// must not hold the profile's state back forever.
+func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) ([]string, []nodestatusv1alpha1.SecurityProfileNodeStatus, error) {
+	nodeList := &corev1.NodeList{}
+	if err := r.Client.List(ctx, nodeList); err != nil {
+		return nil, nil, fmt.Errorf("list nodes: %w", err)
+	}
+	var nodes []string
+	for _, n := range nodeList.Items {
+		nodes = append(nodes, n.Name)
+	}
+	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(sp.Namespace),
+		client.MatchingFields{nodeStatusIndex: statusKey(kind, sp.Name)}); err != nil {
+		return nil, nil, fmt.Errorf("list node statuses: %w", err)
+	}
+	var kept []nodestatusv1alpha1.SecurityProfileNodeStatus
+	for i := range list.Items {
+		s := list.Items[i]
+		if slices.Contains(nodes, s.NodeName) {
+			kept = append(kept, s)
+			continue
+		}
+		if err := client.IgnoreNotFound(r.Client.Delete(ctx, &s)); err != nil {
+			return nil, nil, fmt.Errorf("delete status of vanished node %s: %w", s.NodeName, err)
+		}
+	}
+	return nodes, kept, nil
+}
+
+// release removes the in-use finalizer once no pod uses the profile.
+func (r *Reconciler) release(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) error {
+	if !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
+		return nil
+	}
+	patch := client.MergeFrom(sp.DeepCopy())
+	controllerutil.RemoveFinalizer(sp, keys.InUseFinalizer)
+	return client.IgnoreNotFound(r.Client.Patch(ctx, sp, patch))
+}
+
+// writeStatus patches the status once, and only when it changed.
+func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg Aggregate, pods []string) error {
+	before := sp.DeepCopy()
+	changed := sp.Status.SetState(agg.State, agg.Reason, agg.Message, sp.Generation)
+	path := podprofiles.LocalhostPath(sp.Namespace, sp.Name)
+	if sp.Status.LocalhostProfile != path || sp.Status.LegacyLocalhostProfile != path || !slices.Equal(sp.Status.ActiveWorkloads, pods) {
+		sp.Status.LocalhostProfile, sp.Status.LegacyLocalhostProfile = path, path
+		sp.Status.ActiveWorkloads = pods
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, sp, client.MergeFrom(before)))
+}

@@ -1,0 +1,167 @@
+package seccompprofile_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/securityprofiles/operator/apis/keys"
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/test/envtest"
+)
+
+const timeout = 30 * time.Second
+
+func newProfile(ns, name string, def seccompprofilev1beta1.Action, base string, allow ...string) *seccompprofilev1beta1.SeccompProfile {
+	sp := &seccompprofilev1beta1.SeccompProfile{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       seccompprofilev1beta1.SeccompProfileSpec{DefaultAction: def, BaseProfileName: base},
+	}
+	if len(allow) > 0 {
+		rule := seccompprofilev1beta1.Syscall{Action: seccompprofilev1beta1.ActionAllow}
+		for _, n := range allow {
+			rule.Names = append(rule.Names, seccompprofilev1beta1.SyscallName(n))
+		}
+		sp.Spec.Syscalls = []seccompprofilev1beta1.Syscall{rule}
+	}
+	return sp
+}
+
+func state(sp *seccompprofilev1beta1.SeccompProfile) func(Gomega) profilebasev1alpha1.ProfileState {
+	return func(g Gomega) profilebasev1alpha1.ProfileState {
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		return got.Status.Status
+	}
+}
+
+func fileOn(n simNode, sp *seccompprofilev1beta1.SeccompProfile) func() ([]byte, error) {
+	return func() ([]byte, error) { return os.ReadFile(profilePath(n, sp.Namespace, sp.Name)) }
+}
+
+// setAllowedSyscalls creates or updates spod's allowedSyscalls.
+func setAllowedSyscalls(list []string) {
+	spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
+	err := env.Client.Get(ctx(), types.NamespacedName{Namespace: operatorNamespace, Name: spodv1alpha1.Name}, spod)
+	if apierrors.IsNotFound(err) {
+		spod = &spodv1alpha1.SecurityProfilesOperatorDaemon{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: spodv1alpha1.Name}}
+		spod.Spec.AllowedSyscalls = list
+		Expect(env.Client.Create(ctx(), spod)).To(Succeed())
+		return
+	}
+	Expect(err).NotTo(HaveOccurred())
+	spod.Spec.AllowedSyscalls = list
+	Expect(env.Client.Update(ctx(), spod)).To(Succeed())
+}
+
+var _ = Describe("SeccompProfile on three nodes", func() {
+	It("installs the manual's profile1 on every node, reports it, and removes it on delete", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "profile1", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+
+		var first []byte
+		for _, n := range nodes {
+			data, err := fileOn(n, sp)()
+			Expect(err).NotTo(HaveOccurred(), n.name)
+			if first == nil {
+				first = data
+			}
+			Expect(data).To(Equal(first), "byte-identical on %s", n.name)
+		}
+		Expect(string(first)).To(ContainSubstring(`"defaultAction": "SCMP_ACT_LOG"`))
+		Expect(profilePath(nodes[2], ns, "profile1")).To(HavePrefix(customRoot), "node-c follows its directory-location label")
+
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		Expect(got.Status.LocalhostProfile).To(Equal("operator/" + ns + "/profile1.json"))
+		Expect(got.Status.ReadyCondition().Status).To(Equal(metav1.ConditionTrue))
+		Expect(got.Finalizers).To(ContainElement(keys.InUseFinalizer))
+
+		statuses := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
+		Expect(env.Client.List(ctx(), statuses, client.InNamespace(ns),
+			client.MatchingLabels{keys.ProfileIDLabel: "SeccompProfile-profile1", keys.ProfileStateLabel: "Installed"})).To(Succeed())
+		Expect(statuses.Items).To(HaveLen(3))
+		Expect(statuses.Items[0].OwnerReferences[0].UID).To(Equal(got.UID))
+
+		kubeconfig := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+		Expect(env.Kubeconfig(kubeconfig)).To(Succeed())
+		out, err := exec.Command(envtest.Kubectl(), "--kubeconfig", kubeconfig, "-n", ns, "get", "sp", "-o", "wide").CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(out))
+		Expect(string(out)).To(MatchRegexp(`profile1\s+Installed\s+\S+\s+operator/` + ns + `/profile1.json`))
+
+		Expect(env.Client.Delete(ctx(), sp)).To(Succeed())
+		Eventually(func() bool { return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)) }, timeout).Should(BeTrue())
+		for _, n := range nodes {
+			Eventually(func() error { _, err := fileOn(n, sp)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
+		}
+		Eventually(func() []nodestatusv1alpha1.SecurityProfileNodeStatus {
+			Expect(env.Client.List(ctx(), statuses, client.InNamespace(ns))).To(Succeed())
+			return statuses.Items
+		}, timeout).Should(BeEmpty())
+	})
+
+	It("merges the base profile chain: shipped runc base and a base in the namespace", func() {
+		ns := newNamespace(ctx())
+		app := newProfile(ns, "app-base", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "listen")
+		sp := newProfile(ns, "profile1", seccompprofilev1beta1.ActionErrno, "app-base", "exit_group")
+		Expect(env.Client.Create(ctx(), app)).To(Succeed())
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		data, err := fileOn(nodes[0], sp)()
+		Expect(err).NotTo(HaveOccurred())
+		for _, name := range []string{`"exit_group"`, `"listen"`, `"execve"`, `"capset"`} {
+			Expect(string(data)).To(ContainSubstring(name))
+		}
+		// Changing the base re-installs what builds on it.
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(app), app)).To(Succeed())
+		app.Spec.Syscalls[0].Names = append(app.Spec.Syscalls[0].Names, "accept4")
+		Expect(env.Client.Update(ctx(), app)).To(Succeed())
+		Eventually(func() string { data, _ := fileOn(nodes[1], sp)(); return string(data) }, timeout).Should(ContainSubstring(`"accept4"`))
+	})
+
+	It("refuses a profile with an unknown syscall or a missing base, with an Event and no file", func() {
+		ns := newNamespace(ctx())
+		unknown := newProfile(ns, "unknown", seccompprofilev1beta1.ActionErrno, "", "read", "notasyscall")
+		missing := newProfile(ns, "missing", seccompprofilev1beta1.ActionErrno, "runc-v0.0.0", "read")
+		Expect(env.Client.Create(ctx(), unknown)).To(Succeed())
+		Expect(env.Client.Create(ctx(), missing)).To(Succeed())
+		Eventually(state(unknown), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		Eventually(state(missing), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(unknown), got)).To(Succeed())
+		Expect(got.Status.ReadyCondition().Reason).To(Equal("InvalidSeccompProfile"))
+		Expect(got.Status.ReadyCondition().Message).To(ContainSubstring("notasyscall"))
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(missing), got)).To(Succeed())
+		Expect(got.Status.ReadyCondition().Reason).To(Equal("BaseProfileNotFound"))
+		for _, n := range nodes {
+			_, err := fileOn(n, unknown)()
+			Expect(err).To(MatchError(os.ErrNotExist))
+		}
+		Eventually(func(g Gomega) []string {
+			events := &eventsv1.EventList{}
+			g.Expect(env.Client.List(ctx(), events, client.InNamespace(ns))).To(Succeed())
+			var reasons []string
+			for _, e := range events.Items {
+				if e.Type == corev1.EventTypeWarning && e.Regarding.Name == "unknown" {
+					reasons = append(reasons, e.Reason)
+				}
+			}
+			return reasons
+		}, timeout).Should(ContainElement("InvalidSeccompProfile"))
+	})
+})

@@ -1,0 +1,86 @@
+package seccompprofile
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/internal/podprofiles"
+)
+
+const (
+	kind = "SeccompProfile"
+	// podProfileIndex indexes pods by every operator profile path they use.
+	podProfileIndex = "spo.seccompProfiles"
+	// nodeStatusIndex indexes node statuses by "<kind>/<profile>".
+	nodeStatusIndex = "spo.profile"
+)
+
+func statusKey(kind, name string) string { return kind + "/" + name }
+
+// SetupWithManager registers the indexes, the controller and its watches.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &corev1.Pod{}, podProfileIndex, func(o client.Object) []string {
+		return podprofiles.Seccomp(o.(*corev1.Pod))
+	}); err != nil {
+		return err
+	}
+	if err := idx.IndexField(ctx, &nodestatusv1alpha1.SecurityProfileNodeStatus{}, nodeStatusIndex, func(o client.Object) []string {
+		s := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus)
+		return []string{statusKey(string(s.ProfileKind), s.ProfileName)}
+	}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("seccompprofile").
+		For(&seccompprofilev1beta1.SeccompProfile{}).
+		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, handler.EnqueueRequestsFromMapFunc(profileOfStatus)).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(profilesOfPod)).
+		// Only arrivals and departures matter, not every heartbeat.
+		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.allProfiles),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		Complete(r)
+}
+
+func profileOfStatus(_ context.Context, o client.Object) []reconcile.Request {
+	s := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus)
+	if s.ProfileKind != kind {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.ProfileName}}}
+}
+
+func profilesOfPod(_ context.Context, o client.Object) []reconcile.Request {
+	var out []reconcile.Request
+	for _, p := range podprofiles.Seccomp(o.(*corev1.Pod)) {
+		if key, ok := podprofiles.ParseLocalhostPath(p); ok {
+			out = append(out, reconcile.Request{NamespacedName: key})
+		}
+	}
+	return out
+}
+
+// allProfiles re-evaluates every profile when nodes come or go: the set of
+// nodes each profile must be installed on changed.
+func (r *Reconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &seccompprofilev1beta1.SeccompProfileList{}
+	if err := r.Client.List(ctx, list); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return out
+}

@@ -1,0 +1,38 @@
+package seccompprofile
+
+import (
+	"testing"
+
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+)
+
+func ns(node string, st profilebasev1alpha1.ProfileState, reason string) nodestatusv1alpha1.SecurityProfileNodeStatus {
+	return nodestatusv1alpha1.SecurityProfileNodeStatus{NodeName: node, Status: st, Reason: reason, Message: reason}
+}
+
+func TestDecide(t *testing.T) {
+	installed, pending, errored := profilebasev1alpha1.StateInstalled, profilebasev1alpha1.StatePending, profilebasev1alpha1.StateError
+	for _, tc := range []struct {
+		name     string
+		nodes    []string
+		statuses []nodestatusv1alpha1.SecurityProfileNodeStatus
+		deleting bool
+		want     profilebasev1alpha1.ProfileState
+		reason   string
+	}{
+		{name: "no nodes", want: pending, reason: "NoNodes"},
+		{name: "nobody reported", nodes: []string{"a", "b"}, want: pending, reason: "Pending"},
+		{name: "one missing", nodes: []string{"a", "b"}, statuses: []nodestatusv1alpha1.SecurityProfileNodeStatus{ns("a", installed, "ProfileInstalled")}, want: pending},
+		{name: "all installed", nodes: []string{"a", "b"}, statuses: []nodestatusv1alpha1.SecurityProfileNodeStatus{ns("a", installed, "ProfileInstalled"), ns("b", installed, "ProfileInstalled")}, want: installed, reason: "Installed"},
+		{name: "error wins", nodes: []string{"a", "b"}, statuses: []nodestatusv1alpha1.SecurityProfileNodeStatus{ns("a", installed, ""), ns("b", errored, "ProfileNotAllowed")}, want: errored, reason: "ProfileNotAllowed"},
+		{name: "vanished node ignored", nodes: []string{"a"}, statuses: []nodestatusv1alpha1.SecurityProfileNodeStatus{ns("a", installed, ""), ns("gone", errored, "X")}, want: installed},
+		{name: "in progress", nodes: []string{"a", "b"}, statuses: []nodestatusv1alpha1.SecurityProfileNodeStatus{ns("a", installed, ""), ns("b", profilebasev1alpha1.StateInProgress, "Writing")}, want: profilebasev1alpha1.StateInProgress},
+		{name: "deleting", nodes: []string{"a"}, deleting: true, want: profilebasev1alpha1.StateTerminating, reason: "InUse"},
+	} {
+		got := Decide(tc.nodes, tc.statuses, tc.deleting, 1)
+		if got.State != tc.want || (tc.reason != "" && got.Reason != tc.reason) {
+			t.Errorf("%s: got %+v, want %s/%s", tc.name, got, tc.want, tc.reason)
+		}
+	}
+}

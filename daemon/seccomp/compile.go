@@ -1,0 +1,119 @@
+package seccomp
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/internal/baseprofiles"
+	"github.com/securityprofiles/operator/internal/seccomp"
+)
+
+// MaxBaseDepth bounds baseProfileName chains.
+const MaxBaseDepth = 15
+
+// MaxProfileBytes bounds the JSON written to a node. A real profile is a
+// few KiB; anything near this is an attack on the node's disk or the
+// runtime's parser, not a policy.
+const MaxProfileBytes = 256 << 10
+
+// Reasons a profile is not installed, used in node status, Events and the
+// error metric's reason label.
+const (
+	ReasonInvalid      = "InvalidSeccompProfile"
+	ReasonNotAllowed   = "ProfileNotAllowed"
+	ReasonNotSupported = "SeccompNotSupportedOnNode"
+	ReasonCannotSave   = "CannotSaveSeccompProfile"
+	ReasonCannotRemove = "CannotRemoveSeccompProfile"
+	ReasonNodeStatus   = "CannotUpdateNodeStatus"
+	ReasonInstalled    = "ProfileInstalled"
+	ReasonBaseNotFound = "BaseProfileNotFound"
+)
+
+// RejectedError says why a profile cannot be installed as it is; retrying
+// will not help until the profile (or spod's allowedSyscalls) changes.
+type RejectedError struct {
+	Reason  string
+	Message string
+}
+
+func (e *RejectedError) Error() string { return e.Message }
+
+func rejected(reason, format string, args ...any) error {
+	return &RejectedError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Lookup finds another SeccompProfile's spec by name in the same namespace.
+type Lookup func(name string) (*seccompprofilev1beta1.SeccompProfileSpec, bool)
+
+// Resolve merges a spec's base profile chain into one OCI profile. Bases
+// are looked up in the profile's namespace first, then among the shipped
+// base profiles. The spec's own default action, errno and rules come
+// first; every base adds its rules, architectures and flags.
+func Resolve(spec seccompprofilev1beta1.SeccompProfileSpec, lookup Lookup) (seccomp.Profile, error) {
+	chain := []string{}
+	merged := *spec.DeepCopy()
+	for base := spec.BaseProfileName; base != ""; {
+		if slices.Contains(chain, base) {
+			return seccomp.Profile{}, rejected(ReasonInvalid, "baseProfileName cycle: %s -> %s", strings.Join(chain, " -> "), base)
+		}
+		if len(chain) == MaxBaseDepth {
+			return seccomp.Profile{}, rejected(ReasonInvalid, "baseProfileName chain deeper than %d: %s", MaxBaseDepth, strings.Join(chain, " -> "))
+		}
+		chain = append(chain, base)
+		next, ok := lookup(base)
+		if !ok {
+			shipped, found := baseprofiles.Get(base)
+			if !found {
+				return seccomp.Profile{}, rejected(ReasonBaseNotFound,
+					"base profile %q is neither a SeccompProfile in this namespace nor a shipped base profile (%s)",
+					base, strings.Join(sorted(baseprofiles.Names()), ", "))
+			}
+			next = &shipped
+		}
+		merged.Architectures = append(merged.Architectures, next.Architectures...)
+		merged.Flags = append(merged.Flags, next.Flags...)
+		merged.Syscalls = append(merged.Syscalls, next.Syscalls...)
+		base = next.BaseProfileName
+	}
+	merged.BaseProfileName = ""
+	p, err := seccomp.FromSpec(merged)
+	if err != nil {
+		return seccomp.Profile{}, rejected(ReasonInvalid, "%v", err)
+	}
+	return p, nil
+}
+
+// Violations lists what a profile permits beyond the allowed syscalls:
+// every syscall it lets through (allowed or only logged), and a default
+// action that lets everything through. An empty allowed list allows all.
+func Violations(p seccomp.Profile, allowed []string) []string {
+	if len(allowed) == 0 {
+		return nil
+	}
+	var out []string
+	if permits(p.DefaultAction) {
+		out = append(out, "defaultAction "+p.DefaultAction)
+	}
+	for _, s := range p.Syscalls {
+		if !permits(s.Action) {
+			continue
+		}
+		for _, n := range s.Names {
+			if !slices.Contains(allowed, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return seccomp.Union(out)
+}
+
+func permits(action string) bool {
+	return action == seccomp.ActionAllow || action == "SCMP_ACT_LOG"
+}
+
+func sorted(s []string) []string {
+	slices.Sort(s)
+	return s
+}

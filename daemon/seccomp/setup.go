@@ -1,0 +1,84 @@
+package seccomp
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+// baseProfileIndex indexes SeccompProfiles by the base they name, so a
+// change to a base re-installs every profile built on it.
+const baseProfileIndex = "spec.baseProfileName"
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	registerMetrics()
+	err := mgr.GetFieldIndexer().IndexField(ctx, &seccompprofilev1beta1.SeccompProfile{}, baseProfileIndex,
+		func(o client.Object) []string {
+			if base := o.(*seccompprofilev1beta1.SeccompProfile).Spec.BaseProfileName; base != "" {
+				return []string{base}
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("seccompprofile-node").
+		Watches(&seccompprofilev1beta1.SeccompProfile{}, handler.EnqueueRequestsFromMapFunc(r.withDependents)).
+		Watches(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, handler.EnqueueRequestsFromMapFunc(r.allProfiles),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{}, predicate.NewPredicateFuncs(func(o client.Object) bool {
+				return o.GetNamespace() == r.OperatorNamespace && o.GetName() == spodv1alpha1.Name
+			}))).
+		Complete(r)
+}
+
+// withDependents enqueues a profile and every profile that builds on it,
+// transitively (bounded by the chain limit), since their files include
+// its rules.
+func (r *Reconciler) withDependents(ctx context.Context, o client.Object) []reconcile.Request {
+	out := []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(o)}}
+	seen := map[string]bool{o.GetName(): true}
+	frontier := []string{o.GetName()}
+	for depth := 0; depth < MaxBaseDepth && len(frontier) > 0; depth++ {
+		var next []string
+		for _, name := range frontier {
+			list := &seccompprofilev1beta1.SeccompProfileList{}
+			if err := r.Client.List(ctx, list, client.InNamespace(o.GetNamespace()),
+				client.MatchingFields{baseProfileIndex: name}); err != nil {
+				continue
+			}
+			for _, dep := range list.Items {
+				if !seen[dep.Name] {
+					seen[dep.Name] = true
+					next = append(next, dep.Name)
+					out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}})
+				}
+			}
+		}
+		frontier = next
+	}
+	return out
+}
+
+// allProfiles enqueues every profile: spod's allowedSyscalls apply to all.
+func (r *Reconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &seccompprofilev1beta1.SeccompProfileList{}
+	if err := r.Client.List(ctx, list); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, sp := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&sp)})
+	}
+	return out
+}

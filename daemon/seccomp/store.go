@@ -1,0 +1,171 @@
+package seccomp
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// DefaultStorageDir is the rootless profile storage that is linked into
+// the kubelet root as seccomp/operator.
+const DefaultStorageDir = "/var/lib/security-profiles-operator"
+
+// Store writes profile files below the storage directory. Every access
+// goes through an os.Root, so no name, however crafted, reaches a file
+// outside it.
+type Store struct {
+	root *os.Root
+	dir  string
+}
+
+// OpenStore creates the storage directory and links it into the kubelet
+// root as <kubeletDir>/seccomp/operator, where the kubelet resolves
+// localhostProfile: operator/<namespace>/<name>.json.
+func OpenStore(storageDir, kubeletDir string) (*Store, error) {
+	if err := os.MkdirAll(storageDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create profile storage %s: %w", storageDir, err)
+	}
+	if err := linkIntoKubelet(storageDir, filepath.Join(kubeletDir, "seccomp", "operator")); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(storageDir)
+	if err != nil {
+		return nil, fmt.Errorf("open profile storage %s: %w", storageDir, err)
+	}
+	return &Store{root: root, dir: storageDir}, nil
+}
+
+// linkIntoKubelet makes link a symlink to target. An existing link is
+// repointed; an empty directory is replaced; anything else is left alone
+// and reported, since it may hold profiles someone else manages.
+func linkIntoKubelet(target, link string) error {
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(link), err)
+	}
+	fi, err := os.Lstat(link)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("inspect %s: %w", link, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		if dest, err := os.Readlink(link); err == nil && dest == target {
+			return nil
+		}
+		if err := os.Remove(link); err != nil {
+			return fmt.Errorf("replace link %s: %w", link, err)
+		}
+	case fi.IsDir():
+		if err := os.Remove(link); err != nil {
+			return fmt.Errorf("%s is a non-empty directory, not a link to %s: %w", link, target, err)
+		}
+	default:
+		return fmt.Errorf("%s exists and is not a directory or link", link)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		return fmt.Errorf("link %s to %s: %w", link, target, err)
+	}
+	return nil
+}
+
+// Close releases the storage root.
+func (s *Store) Close() error { return s.root.Close() }
+
+// Path is the absolute path of a profile's file.
+func (s *Store) Path(namespace, name string) string {
+	return filepath.Join(s.dir, namespace, name+".json")
+}
+
+// relPath checks that namespace and name are what the API server allows
+// (DNS labels and subdomains: no slashes, no "..") before they become a
+// path, as defence in depth behind os.Root.
+func relPath(namespace, name string) (string, error) {
+	if errs := validation.IsDNS1123Label(namespace); len(errs) > 0 {
+		return "", fmt.Errorf("namespace %q: %v", namespace, errs)
+	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return "", fmt.Errorf("name %q: %v", name, errs)
+	}
+	return filepath.Join(namespace, name+".json"), nil
+}
+
+// Write stores data as the profile's file unless it already holds exactly
+// that, so an unchanged profile keeps its mtime. The file is written to a
+// temporary name, synced and renamed, so the kubelet or a runtime never
+// reads a half-written profile. It reports whether the file changed.
+func (s *Store) Write(namespace, name string, data []byte) (bool, error) {
+	rel, err := relPath(namespace, name)
+	if err != nil {
+		return false, err
+	}
+	if old, err := s.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	if err := s.root.MkdirAll(namespace, 0o755); err != nil {
+		return false, fmt.Errorf("create %s: %w", namespace, err)
+	}
+	tmp, err := s.writeTemp(namespace, data)
+	if err != nil {
+		return false, err
+	}
+	if err := s.root.Rename(tmp, rel); err != nil {
+		_ = s.root.Remove(tmp)
+		return false, fmt.Errorf("rename %s: %w", rel, err)
+	}
+	return true, s.syncDir(namespace)
+}
+
+func (s *Store) writeTemp(dir string, data []byte) (string, error) {
+	suffix := make([]byte, 8)
+	_, _ = rand.Read(suffix)
+	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(suffix))
+	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("create temporary file: %w", err)
+	}
+	_, werr := f.Write(data)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		_ = s.root.Remove(tmp)
+		return "", fmt.Errorf("write temporary file: %w", err)
+	}
+	return tmp, nil
+}
+
+// syncDir makes a rename durable across a crash.
+func (s *Store) syncDir(dir string) error {
+	d, err := s.root.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Remove deletes the profile's file; a missing file is not an error. It
+// reports whether a file was removed.
+func (s *Store) Remove(namespace, name string) (bool, error) {
+	rel, err := relPath(namespace, name)
+	if err != nil {
+		return false, err
+	}
+	if err := s.root.Remove(rel); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("remove %s: %w", rel, err)
+	}
+	// Drop the namespace directory once it is empty; a non-empty one stays.
+	_ = s.root.Remove(namespace)
+	return true, s.syncDir(".")
+}
