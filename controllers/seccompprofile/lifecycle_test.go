@@ -1,0 +1,147 @@
+package seccompprofile_test
+
+import (
+	"os"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+// These specs change cluster-wide state (spod, nodes), so they run in order.
+var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
+	AfterAll(func() { setAllowedSyscalls(nil) })
+
+	It("rejects profiles outside spod's allowedSyscalls and removes installed ones that stop complying", func() {
+		ns := newNamespace(ctx())
+		small := newProfile(ns, "small", seccompprofilev1beta1.ActionErrno, "", "exit", "futex")
+		wide := newProfile(ns, "wide", seccompprofilev1beta1.ActionErrno, "", "exit", "mkdir")
+		Expect(env.Client.Create(ctx(), small)).To(Succeed())
+		Expect(env.Client.Create(ctx(), wide)).To(Succeed())
+		Eventually(state(wide), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(state(small), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+
+		setAllowedSyscalls([]string{"exit", "exit_group", "futex", "nanosleep"})
+		Eventually(state(wide), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		for _, n := range nodes {
+			Eventually(func() error { _, err := fileOn(n, wide)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
+			Expect(fileOn(n, small)()).NotTo(BeEmpty(), "a complying profile stays")
+		}
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(wide), got)).To(Succeed())
+		Expect(got.Status.ReadyCondition().Reason).To(Equal("ProfileNotAllowed"))
+		Expect(got.Status.ReadyCondition().Message).To(ContainSubstring("mkdir"))
+
+		// A new profile outside the list is never written.
+		late := newProfile(ns, "late", seccompprofilev1beta1.ActionErrno, "", "chmod")
+		Expect(env.Client.Create(ctx(), late)).To(Succeed())
+		Eventually(state(late), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		_, err := fileOn(nodes[0], late)()
+		Expect(err).To(MatchError(os.ErrNotExist))
+
+		setAllowedSyscalls(nil)
+		Eventually(state(wide), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(state(late), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+	})
+
+	It("makes no writes when nothing changed", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "stable", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "read")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		snapshot := func(g Gomega) []string {
+			got := &seccompprofilev1beta1.SeccompProfile{}
+			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+			out := []string{got.ResourceVersion}
+			list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
+			g.Expect(env.Client.List(ctx(), list, client.InNamespace(ns))).To(Succeed())
+			for _, s := range list.Items {
+				out = append(out, s.Name+"@"+s.ResourceVersion)
+			}
+			for _, n := range nodes {
+				fi, err := os.Stat(profilePath(n, ns, sp.Name))
+				g.Expect(err).NotTo(HaveOccurred())
+				out = append(out, fi.ModTime().String())
+			}
+			return out
+		}
+		// Let the status settle, then make every daemon reconcile every
+		// profile again through an unrelated spod change.
+		Eventually(snapshot, timeout).Should(HaveLen(1 + 2*len(nodes)))
+		before := snapshot(Default)
+		spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
+		Expect(env.Client.Get(ctx(), types.NamespacedName{Namespace: operatorNamespace, Name: spodv1alpha1.Name}, spod)).To(Succeed())
+		spod.Spec.Verbosity = 1 - spod.Spec.Verbosity
+		Expect(env.Client.Update(ctx(), spod)).To(Succeed())
+		Consistently(snapshot, 3*time.Second, 250*time.Millisecond).Should(Equal(before))
+	})
+
+	It("waits for the pods using a profile before deleting it", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "in-use", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		path := "operator/" + ns + "/in-use.json"
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "test-pod"},
+			Spec: corev1.PodSpec{
+				SecurityContext: &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{
+					Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: &path}},
+				Containers: []corev1.Container{{Name: "test-container", Image: "nginx"}},
+			},
+		}
+		Expect(env.Client.Create(ctx(), pod)).To(Succeed())
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Eventually(func(g Gomega) []string {
+			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+			return got.Status.ActiveWorkloads
+		}, timeout).Should(Equal([]string{ns + "/test-pod"}))
+
+		Expect(env.Client.Delete(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateTerminating))
+		Consistently(func() error { return env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got) }, 2*time.Second).Should(Succeed())
+		for _, n := range nodes {
+			Expect(fileOn(n, sp)()).NotTo(BeEmpty(), "the running pod's profile stays on %s", n.name)
+		}
+
+		Expect(env.Client.Delete(ctx(), pod, client.GracePeriodSeconds(0))).To(Succeed())
+		Eventually(func() bool { return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)) }, timeout).Should(BeTrue())
+		for _, n := range nodes {
+			Eventually(func() error { _, err := fileOn(n, sp)(); return err }, timeout).Should(MatchError(os.ErrNotExist))
+		}
+	})
+
+	It("stops counting a node that leaves the cluster", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "nodes", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+
+		// A node without a daemon holds the profile back...
+		extra := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-gone"}}
+		Expect(env.Client.Create(ctx(), extra)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StatePending))
+		stale := &nodestatusv1alpha1.SecurityProfileNodeStatus{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "seccompprofile-nodes-node-gone"},
+			NodeName:   "node-gone", ProfileKind: "SeccompProfile", ProfileName: "nodes",
+			Status: profilebasev1alpha1.StateError, Reason: "CannotSaveSeccompProfile",
+		}
+		Expect(env.Client.Create(ctx(), stale)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateError))
+
+		// ...until it leaves: then its status is cleaned up.
+		Expect(env.Client.Delete(ctx(), extra)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(func() bool { return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(stale), stale)) }, timeout).Should(BeTrue())
+	})
+})
