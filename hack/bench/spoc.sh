@@ -57,17 +57,23 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 bench() {
 	local name="$1"; shift
-	declare -A inner total
+	declare -A runs inner total
+	# Warm the page cache, then interleave the modes so that drift in the
+	# machine's load hits them alike.
+	"$@" >/dev/null
+	for i in $(seq "$RUNS"); do
+		for mode in bare spoc strace; do
+			[ "$mode" = strace ] && [ "$i" -gt "$STRACE_RUNS" ] && continue
+			runs[$mode]+="$(measure "$mode" "$@")"$'\n'
+		done
+	done
 	for mode in bare spoc strace; do
-		local runs=() n="$RUNS"
-		[ "$mode" = strace ] && n="$STRACE_RUNS"
-		for _ in $(seq "$n"); do runs+=("$(measure "$mode" "$@")"); done
-		inner[$mode]=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f1 | median)
-		total[$mode]=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f2 | median)
+		inner[$mode]=$(printf '%s' "${runs[$mode]}" | cut -d' ' -f1 | median)
+		total[$mode]=$(printf '%s' "${runs[$mode]}" | cut -d' ' -f2 | median)
 	done
 	awk -v n="$name" -v bi="${inner[bare]}" -v si="${inner[spoc]}" -v ti="${inner[strace]}" \
 		-v bt="${total[bare]}" -v st="${total[spoc]}" -v tt="${total[strace]}" 'BEGIN {
-		printf "%-22s untraced %8.3fs | spoc inner %8.3fs (%.2fx) total %8.3fs (%.2fx) | strace -f inner %8.3fs (%.2fx) total %8.3fs (%.2fx)\n",
+		printf "%-24s untraced %7.3fs | spoc inner %7.3fs (%.2fx) total %7.3fs (%.2fx) | strace -f inner %7.3fs (%.2fx) total %7.3fs (%.2fx)\n",
 			n, bi/1e6, si/1e6, si/bi, st/1e6, st/bt, ti/1e6, ti/bi, tt/1e6, tt/bt }'
 }
 
