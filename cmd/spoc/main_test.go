@@ -20,7 +20,7 @@ import (
 )
 
 // Binaries built once for the package by TestMain.
-var spocBin, threadsBin string
+var spocBin, noBPFBin, threadsBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
@@ -39,8 +39,10 @@ func buildAndRun(m *testing.M) int {
 		return 1
 	}
 	spocBin, threadsBin = filepath.Join(dir, "spoc"), filepath.Join(dir, "threads")
+	noBPFBin = filepath.Join(dir, "spoc-no-bpf")
 	builds := [][]string{
 		{"go", "build", "-o", spocBin, "."},
+		{"go", "build", "-tags", "no_bpf", "-o", noBPFBin, "."},
 		{"go", "build", "-o", threadsBin, "./testdata/threads"},
 	}
 	for _, b := range builds {

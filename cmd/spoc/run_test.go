@@ -116,3 +116,16 @@ func TestHelpAndVersion(t *testing.T) {
 	g.Expect(res.code).To(Equal(2))
 	g.Expect(res.stderr).To(ContainSubstring(`unknown command "frobnicate"`))
 }
+
+func TestNoBPFBuildSaysSo(t *testing.T) {
+	g := NewWithT(t)
+	out := filepath.Join(t.TempDir(), "p.yaml")
+	res := execute(t, nil, noBPFBin, "record", "-o", out, "true")
+	g.Expect(res.code).To(Equal(125))
+	g.Expect(errorLines(res.stderr)).To(ConsistOf(ContainSubstring("built without eBPF")))
+	g.Expect(out).NotTo(BeAnExistingFile())
+
+	version := execute(t, nil, noBPFBin, "version")
+	g.Expect(version.stdout).To(MatchRegexp(`BuildTags: +no_bpf`))
+	g.Expect(version.stdout).To(MatchRegexp(`Libbpf: +none \(built without eBPF\)`))
+}
