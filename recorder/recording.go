@@ -34,6 +34,11 @@ func (r *Recorder) Start() (*Recording, error) {
 			continue
 		}
 		id := uint32(i)
+		// A task forked while an earlier recording with this id stopped
+		// may still carry the id: drop it so it cannot leak in here.
+		if err := r.purge(id); err != nil {
+			return nil, err
+		}
 		// A per-CPU update writes every CPU's copy, clearing what an
 		// earlier recording with this id left behind.
 		zero := make([]byte, setSize*r.numCPU)
@@ -130,6 +135,24 @@ func decodeSets(raw []byte, numCPU int) Result {
 	return res
 }
 
+// purge stops following every task that carries recording id.
+func (r *Recorder) purge(id uint32) error {
+	var stale []uint32
+	if err := eachKey(r.pids, func(key, value uint32) {
+		if value == id {
+			stale = append(stale, key)
+		}
+	}); err != nil {
+		return err
+	}
+	for _, key := range stale {
+		if err := r.pids.DeleteKey(unsafe.Pointer(&key)); err != nil && !isNotExist(err) {
+			return fmt.Errorf("untrack task %d: %w", key, err)
+		}
+	}
+	return nil
+}
+
 // Stop stops following the recording's tasks and mount namespaces and
 // frees its slot. Read Syscalls first. Stop is idempotent.
 func (rec *Recording) Stop() error {
@@ -137,17 +160,10 @@ func (rec *Recording) Stop() error {
 		return nil
 	}
 	r := rec.r
-	tasks, err := rec.Tasks()
 	var errs []error
-	if err != nil {
+	// Tasks may exit (and delete themselves) meanwhile; purge ignores that.
+	if err := r.purge(rec.id); err != nil {
 		errs = append(errs, err)
-	}
-	for _, t := range tasks {
-		key := uint32(t)
-		// The task may exit (and delete itself) meanwhile: ignore ENOENT.
-		if err := r.pids.DeleteKey(unsafe.Pointer(&key)); err != nil && !isNotExist(err) {
-			errs = append(errs, err)
-		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
