@@ -29,10 +29,25 @@ type Env struct {
 }
 
 // RepoRoot is the directory holding go.mod, found from this file's path so
-// tests work from any package directory.
+// tests work from any package directory. Binaries built with -trimpath
+// (the local control plane) have no such path and search upwards from the
+// working directory instead.
 func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
 }
 
 // AssetsDir is where etcd, kube-apiserver and kubectl live:

@@ -80,6 +80,16 @@ func TestRunLocalUpAndDown(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), string(sps))
 	g.Expect(string(sps)).To(ContainSubstring("seccompprofile.security-profiles-operator.x-k8s.io/profile1"))
 
+	// The local node's daemon installs the examples' profiles where the
+	// local kubelet root would read them.
+	g.Eventually(filepath.Join(state, "nodes", host, "kubelet", "seccomp", "operator", "my-namespace", "profile1.json"),
+		30*time.Second).Should(BeAnExistingFile())
+	g.Eventually(func() string {
+		out, _ := exec.Command(envtest.Kubectl(), "--kubeconfig", kubeconfig, "-n", "default", "get", "sp", "log",
+			"-o", "jsonpath={.status.status}").CombinedOutput()
+		return string(out)
+	}, 30*time.Second).Should(Equal("Installed"))
+
 	down := exec.Command("make", "--no-print-directory", "run-local-down")
 	down.Dir = root
 	downOut, err := down.CombinedOutput()
