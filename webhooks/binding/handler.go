@@ -1,0 +1,97 @@
+package binding
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+)
+
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilebindings,verbs=get;list;watch
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles;selinuxprofiles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Handler is the binding.spo.io admission handler.
+type Handler struct {
+	// Reader must be the manager's cache: the handler is on the path of
+	// every pod creation in labelled namespaces and never calls the API.
+	Reader client.Reader
+	// Events records a Warning on a binding that matched a pod but could
+	// not be applied. The recorder sends asynchronously.
+	Events events.EventRecorder
+}
+
+// Handle mutates a pod being created.
+func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" || req.SubResource != "" {
+		return admission.Allowed("")
+	}
+	pod := &corev1.Pod{}
+	if err := json.Unmarshal(req.Object.Raw, pod); err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("decode pod: %w", err))
+	}
+	list := &profilebindingv1alpha1.ProfileBindingList{}
+	if err := h.Reader.List(ctx, list, client.InNamespace(req.Namespace)); err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("list ProfileBindings: %w", err))
+	}
+	var bindings []Binding
+	byName := map[string]*profilebindingv1alpha1.ProfileBinding{}
+	for i := range list.Items {
+		b := &list.Items[i]
+		if b.DeletionTimestamp != nil || !Relevant(pod, b.Spec.Image) {
+			continue
+		}
+		resolved, err := resolve(ctx, h.Reader, b)
+		if err != nil {
+			return admission.Errored(http.StatusInternalServerError, err)
+		}
+		bindings = append(bindings, resolved)
+		byName[b.Name] = b
+	}
+	res := Mutate(pod, bindings)
+	h.recordBlocked(ctx, req, pod, res.Blocked, byName)
+	if len(res.Applied) > 0 {
+		ctrl.LoggerFrom(ctx).V(1).Info("Binding profiles", "namespace", req.Namespace, "pod", podName(req, pod), "bindings", res.Applied)
+	}
+	resp := admission.Allowed("")
+	if len(res.Patch) > 0 {
+		resp = admission.Patched("", res.Patch...)
+	}
+	return resp.WithWarnings(res.Warnings...)
+}
+
+// recordBlocked puts a Warning Event on every binding that matched the pod
+// but could not be applied, so the binding's owner sees it too.
+func (h *Handler) recordBlocked(ctx context.Context, req admission.Request, pod *corev1.Pod, blocked []Binding, byName map[string]*profilebindingv1alpha1.ProfileBinding) {
+	if h.Events == nil {
+		return
+	}
+	for _, b := range blocked {
+		if obj := byName[b.Name]; obj != nil {
+			h.Events.Eventf(obj, nil, corev1.EventTypeWarning, b.Reason, "BindPod",
+				"Pod %s admitted without the profile: %s", podName(req, pod), b.Problem)
+		}
+	}
+}
+
+// podName names a pod being created; a pod from a template has only a
+// generateName at admission.
+func podName(req admission.Request, pod *corev1.Pod) string {
+	switch {
+	case req.Name != "":
+		return req.Name
+	case pod.Name != "":
+		return pod.Name
+	default:
+		return pod.GenerateName + "*"
+	}
+}

@@ -1,0 +1,197 @@
+package binding
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"gomodules.xyz/jsonpatch/v2"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/securityprofiles/operator/apis/keys"
+	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	"github.com/securityprofiles/operator/internal/podpatch"
+)
+
+// Binding is a ProfileBinding resolved against its profile.
+type Binding struct {
+	// Name is the ProfileBinding's name.
+	Name string
+	// Image is the binding's spec.image: an exact image string or "*".
+	Image string
+	// Kind is the bound profile's kind.
+	Kind profilebindingv1alpha1.ProfileKind
+	// Value is what goes into the container: the SeccompProfile's
+	// status.localhostProfile or the SelinuxProfile's status.usage.
+	Value string
+	// Reason and Problem, when Problem is set, say why the profile cannot
+	// be applied now (missing, not installed, unsupported kind); Value is
+	// then empty and the binding leaves containers unchanged.
+	Reason, Problem string
+}
+
+// Result is what Mutate decided for one pod.
+type Result struct {
+	// Patch is the minimal JSON patch to apply.
+	Patch []jsonpatch.JsonPatchOperation
+	// Warnings go back to whoever created the pod.
+	Warnings []string
+	// Applied names the bindings now in effect on at least one container.
+	Applied []string
+	// Blocked are the bindings that matched a container but could not be
+	// applied; each gets an Event.
+	Blocked []Binding
+}
+
+// Relevant reports whether a binding's image matches any container of the
+// pod, so the handler only looks up profiles that can matter.
+func Relevant(pod *corev1.Pod, image string) bool {
+	if image == profilebindingv1alpha1.SelectAllImages {
+		return len(pod.Spec.Containers)+len(pod.Spec.InitContainers) > 0
+	}
+	for _, c := range allContainers(pod) {
+		if c.ctr.Image == image {
+			return true
+		}
+	}
+	return false
+}
+
+// Mutate applies bindings to pod's init containers and containers.
+//
+// Matching is exact on the image string as written in the pod: "nginx"
+// does not match "nginx:latest" or "docker.io/library/nginx", and a digest
+// reference matches only the same digest reference. For each container
+// and each kind (seccomp, SELinux):
+//   - bindings naming the container's image win; among several, the first
+//     by name is applied and the conflict is warned about. Such a binding
+//     replaces a profile the container sets itself (with a warning), since
+//     naming the exact image is the more specific intent;
+//   - otherwise a "*" binding applies, but only to a container that has no
+//     setting of its own, from its own or the pod's securityContext;
+//   - a container the pod records with the logs recorder keeps the log-all
+//     profile the recording webhook gives it.
+func Mutate(pod *corev1.Pod, bindings []Binding) Result {
+	sorted := append([]Binding(nil), bindings...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	m := &mutation{pod: pod, changes: podpatch.Changes{Containers: map[podpatch.ContainerRef]podpatch.Security{}}, applied: map[string]bool{}, blocked: map[string]Binding{}}
+	for _, c := range allContainers(pod) {
+		m.container(c, sorted)
+	}
+	m.unsupported(sorted)
+	res := Result{Warnings: m.warnings.list}
+	for name := range m.applied {
+		res.Applied = append(res.Applied, name)
+	}
+	sort.Strings(res.Applied)
+	if len(res.Applied) > 0 {
+		m.changes.Annotations = map[string]string{keys.BindingsAnnotation: strings.Join(res.Applied, ",")}
+	}
+	for _, b := range sorted {
+		if blocked, ok := m.blocked[b.Name]; ok {
+			res.Blocked = append(res.Blocked, blocked)
+			res.Warnings = append(res.Warnings, fmt.Sprintf("ProfileBinding %s not applied: %s", b.Name, blocked.Problem))
+		}
+	}
+	res.Patch = podpatch.Build(pod, m.changes)
+	return res
+}
+
+// mutation accumulates Mutate's decisions for one pod.
+type mutation struct {
+	pod      *corev1.Pod
+	changes  podpatch.Changes
+	applied  map[string]bool
+	blocked  map[string]Binding
+	warnings warnings
+}
+
+// container decides one container's seccomp profile and SELinux type.
+func (m *mutation) container(c refContainer, bindings []Binding) {
+	if m.recordedWithLogs(c.ctr.Name) {
+		for _, b := range bindings {
+			if b.Image == c.ctr.Image {
+				m.warnings.add(fmt.Sprintf("container %q is being recorded with the logs recorder, so ProfileBinding %s leaves it alone", c.ctr.Name, b.Name))
+			}
+		}
+		return
+	}
+	var sec podpatch.Security
+	own := currentSeccomp(m.pod, c.ctr)
+	if b := m.pick(c.ctr, bindings, profilebindingv1alpha1.ProfileKindSeccomp, own); b != nil {
+		if b.Value != own && c.ctr.SecurityContext != nil && c.ctr.SecurityContext.SeccompProfile != nil {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own seccomp profile %s with Localhost %s", c.ctr.Name, b.Name, describeSeccomp(c.ctr.SecurityContext.SeccompProfile), b.Value))
+		}
+		sec.Seccomp = podpatch.Localhost(b.Value)
+	}
+	ownType := currentSELinuxType(m.pod, c.ctr)
+	if b := m.pick(c.ctr, bindings, profilebindingv1alpha1.ProfileKindSelinux, ownType); b != nil {
+		if b.Value != ownType && c.ctr.SecurityContext != nil && c.ctr.SecurityContext.SELinuxOptions != nil && c.ctr.SecurityContext.SELinuxOptions.Type != "" {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own SELinux type %s with %s", c.ctr.Name, b.Name, c.ctr.SecurityContext.SELinuxOptions.Type, b.Value))
+		}
+		sec.SELinuxType = b.Value
+	}
+	if sec.Seccomp != nil || sec.SELinuxType != "" {
+		m.changes.Containers[c.ref] = sec
+	}
+}
+
+// pick chooses the binding of one kind for a container, records it as
+// applied or blocked, and returns it only when it can be applied. own is
+// the container's current effective value ("" for none).
+func (m *mutation) pick(ctr *corev1.Container, bindings []Binding, kind profilebindingv1alpha1.ProfileKind, own string) *Binding {
+	candidates := matching(bindings, kind, ctr.Image)
+	if len(candidates) == 0 {
+		candidates = matching(bindings, kind, profilebindingv1alpha1.SelectAllImages)
+		// A "*" binding never overrides a setting the pod made itself,
+		// but one it made earlier (own == its value) still counts as
+		// applied, so reinvocation keeps the bindings annotation whole.
+		if len(candidates) == 0 || (own != "" && own != candidates[0].Value) {
+			return nil
+		}
+	}
+	chosen := candidates[0]
+	for _, other := range candidates[1:] {
+		if other.Value != chosen.Value || other.Problem != "" {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBindings %s and %s both bind a %s to image %q; applying %s", ctr.Name, chosen.Name, other.Name, kind, ctr.Image, chosen.Name))
+		}
+	}
+	if chosen.Problem != "" {
+		m.blocked[chosen.Name] = chosen
+		return nil
+	}
+	m.applied[chosen.Name] = true
+	return &chosen
+}
+
+// unsupported blocks bindings of a kind that cannot be bound (the API
+// refuses them; this guards objects stored before that rule) when their
+// image matches a container.
+func (m *mutation) unsupported(bindings []Binding) {
+	for _, b := range bindings {
+		if b.Kind != profilebindingv1alpha1.ProfileKindSeccomp && b.Kind != profilebindingv1alpha1.ProfileKindSelinux && Relevant(m.pod, b.Image) {
+			if b.Problem == "" {
+				b.Reason, b.Problem = ReasonKindUnsupported, unsupportedKindMessage(b.Kind)
+			}
+			m.blocked[b.Name] = b
+		}
+	}
+}
+
+// recordedWithLogs reports whether the pod records container with the logs
+// recorder, whose log-all profile must not be replaced.
+func (m *mutation) recordedWithLogs(container string) bool {
+	_, recorder, _, ok := keys.ParseRecordingAnnotation(m.pod.Annotations[keys.RecordingAnnotationKey(container)])
+	return ok && recorder == string(profilerecordingv1alpha1.RecorderLogs)
+}
+
+func matching(bindings []Binding, kind profilebindingv1alpha1.ProfileKind, image string) []Binding {
+	var out []Binding
+	for _, b := range bindings {
+		if b.Kind == kind && b.Image == image {
+			out = append(out, b)
+		}
+	}
+	return out
+}

@@ -1,0 +1,198 @@
+package binding
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/securityprofiles/operator/apis/keys"
+	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	"github.com/securityprofiles/operator/internal/podpatch"
+)
+
+const (
+	nginx    = "nginx:1.19.1"
+	redis    = "redis:6.2.1"
+	nginxSP  = "operator/ns/profile-complain.json"
+	otherSP  = "operator/ns/other.json"
+	nginxSEL = "nginx-secure_ns.process"
+)
+
+func seccomp(name, image, value string) Binding {
+	return Binding{Name: name, Image: image, Kind: profilebindingv1alpha1.ProfileKindSeccomp, Value: value}
+}
+
+func selinux(name, image, value string) Binding {
+	return Binding{Name: name, Image: image, Kind: profilebindingv1alpha1.ProfileKindSelinux, Value: value}
+}
+
+func ctr(name, image string) corev1.Container { return corev1.Container{Name: name, Image: image} }
+
+func withSeccomp(c corev1.Container, sp *corev1.SeccompProfile) corev1.Container {
+	c.SecurityContext = &corev1.SecurityContext{SeccompProfile: sp}
+	return c
+}
+
+// want is the expected seccomp path and SELinux type per container name
+// after the patch ("" for none).
+type want map[string][2]string
+
+func TestMutate(t *testing.T) {
+	notInstalled := seccomp("pending", nginx, "")
+	notInstalled.Reason, notInstalled.Problem = ReasonProfileNotInstalled, "SeccompProfile ns/p is Pending, not Installed yet"
+	for _, tc := range []struct {
+		name     string
+		pod      corev1.Pod
+		bindings []Binding
+		want     want
+		applied  []string
+		blocked  []string
+		warns    []string // substrings, in order
+	}{{
+		name: "manual nginx-binding example", pod: pod(ctr("c", nginx)),
+		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"c": {nginxSP}}, applied: []string{"nginx-binding"},
+	}, {
+		name: "exact string: other tags, digests and registries do not match", pod: pod(ctr("a", "nginx"), ctr("b", "nginx:1.19"), ctr("c", "docker.io/library/nginx:1.19.1"), ctr("d", "nginx@sha256:abc")),
+		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"a": {}, "b": {}, "c": {}, "d": {}},
+	}, {
+		name: "two containers with different images", pod: pod(ctr("web", nginx), ctr("cache", redis)),
+		bindings: []Binding{seccomp("b-nginx", nginx, nginxSP), seccomp("b-redis", redis, otherSP)},
+		want:     want{"web": {nginxSP}, "cache": {otherSP}}, applied: []string{"b-nginx", "b-redis"},
+	}, {
+		name: "init containers are bound too", pod: withInit(pod(ctr("main", redis)), ctr("init", nginx)),
+		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"init": {nginxSP}, "main": {}}, applied: []string{"nginx-binding"},
+	}, {
+		name: "star binds every container without its own setting", pod: pod(ctr("a", nginx), withSeccomp(ctr("b", redis), &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault})),
+		bindings: []Binding{seccomp("all", "*", otherSP)},
+		want:     want{"a": {otherSP}, "b": {"<RuntimeDefault>"}}, applied: []string{"all"},
+	}, {
+		name: "star does not override a pod-level profile", pod: podLevel(pod(ctr("a", nginx)), podpatch.Localhost(nginxSP)),
+		bindings: []Binding{seccomp("all", "*", otherSP)},
+		want:     want{"a": {nginxSP}},
+	}, {
+		name: "exact image beats star", pod: pod(ctr("a", nginx), ctr("b", redis)),
+		bindings: []Binding{seccomp("all", "*", otherSP), seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"a": {nginxSP}, "b": {otherSP}}, applied: []string{"all", "nginx-binding"},
+	}, {
+		name: "exact image replaces the container's own different profile, with a warning", pod: pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(otherSP))),
+		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"a": {nginxSP}}, applied: []string{"nginx-binding"},
+		warns: []string{`container "a": ProfileBinding nginx-binding replaces its own seccomp profile Localhost ` + otherSP},
+	}, {
+		name: "already the bound profile: no patch, still applied", pod: pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(nginxSP))),
+		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"a": {nginxSP}}, applied: []string{"nginx-binding"},
+	}, {
+		name: "SELinux binding sets the usage type next to a seccomp binding", pod: pod(ctr("a", nginx)),
+		bindings: []Binding{selinux("sel", nginx, nginxSEL), seccomp("sec", nginx, nginxSP)},
+		want:     want{"a": {nginxSP, nginxSEL}}, applied: []string{"sec", "sel"},
+	}, {
+		name: "conflicting exact bindings: first by name wins, warned", pod: pod(ctr("a", nginx)),
+		bindings: []Binding{seccomp("zeta", nginx, otherSP), seccomp("alpha", nginx, nginxSP)},
+		want:     want{"a": {nginxSP}}, applied: []string{"alpha"},
+		warns: []string{"ProfileBindings alpha and zeta both bind"},
+	}, {
+		name: "profile not installed: admitted unchanged, warned, blocked", pod: pod(ctr("a", nginx)),
+		bindings: []Binding{notInstalled},
+		want:     want{"a": {}}, blocked: []string{"pending"},
+		warns: []string{"ProfileBinding pending not applied: SeccompProfile ns/p is Pending"},
+	}, {
+		name: "unsupported kind is blocked with a clear message", pod: pod(ctr("a", nginx)),
+		bindings: []Binding{{Name: "raw", Image: nginx, Kind: "RawSelinuxProfile"}},
+		want:     want{"a": {}}, blocked: []string{"raw"},
+		warns: []string{`profileRef.kind "RawSelinuxProfile" cannot be bound`},
+	}, {
+		name: "container recorded with the logs recorder is left alone", pod: annotated(pod(ctr("a", nginx)), keys.RecordingAnnotationKey("a"), "rec/logs/SeccompProfile"),
+		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+		want:     want{"a": {}}, warns: []string{"being recorded with the logs recorder"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Mutate(&tc.pod, tc.bindings)
+			patched, err := podpatch.Apply(&tc.pod, res.Patch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range append(slices.Clone(patched.Spec.InitContainers), patched.Spec.Containers...) {
+				w := tc.want[c.Name]
+				if got := currentSeccomp(patched, &c); got != w[0] {
+					t.Errorf("container %s: seccomp %q, want %q", c.Name, got, w[0])
+				}
+				if got := currentSELinuxType(patched, &c); got != w[1] {
+					t.Errorf("container %s: SELinux type %q, want %q", c.Name, got, w[1])
+				}
+			}
+			checkNames(t, "applied", res.Applied, tc.applied)
+			var blocked []string
+			for _, b := range res.Blocked {
+				blocked = append(blocked, b.Name)
+			}
+			checkNames(t, "blocked", blocked, tc.blocked)
+			if got := patched.Annotations[keys.BindingsAnnotation]; got != strings.Join(tc.applied, ",") {
+				t.Errorf("bindings annotation %q", got)
+			}
+			checkWarnings(t, res.Warnings, tc.warns)
+			if again := Mutate(patched, tc.bindings); len(again.Patch) != 0 || !slices.Equal(again.Applied, res.Applied) {
+				t.Errorf("not idempotent: second pass patches %v, applies %v", again.Patch, again.Applied)
+			}
+		})
+	}
+}
+
+func TestActiveWorkloads(t *testing.T) {
+	now := metav1.Now()
+	pods := []metav1.PartialObjectMetadata{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "b", Annotations: map[string]string{keys.BindingsAnnotation: "x,y"}}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a", Annotations: map[string]string{keys.BindingsAnnotation: "y"}}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "c", Annotations: map[string]string{keys.BindingsAnnotation: "y"}, DeletionTimestamp: &now}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "d", Annotations: map[string]string{keys.BindingsAnnotation: "yy"}}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "e"}},
+	}
+	checkNames(t, "y", ActiveWorkloads("y", pods), []string{"ns/a", "ns/b"})
+	checkNames(t, "x", ActiveWorkloads("x", pods), []string{"ns/b"})
+	checkNames(t, "z", ActiveWorkloads("z", pods), nil)
+}
+
+func checkNames(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: %v, want %v", what, got, want)
+	}
+}
+
+func checkWarnings(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("warnings %q, want %d matching %q", got, len(want), want)
+		return
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("warning %d %q does not contain %q", i, got[i], want[i])
+		}
+	}
+}
+
+func pod(cs ...corev1.Container) corev1.Pod {
+	return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}, Spec: corev1.PodSpec{Containers: cs}}
+}
+
+func withInit(p corev1.Pod, cs ...corev1.Container) corev1.Pod {
+	p.Spec.InitContainers = cs
+	return p
+}
+
+func podLevel(p corev1.Pod, sp *corev1.SeccompProfile) corev1.Pod {
+	p.Spec.SecurityContext = &corev1.PodSecurityContext{SeccompProfile: sp}
+	return p
+}
+
+func annotated(p corev1.Pod, k, v string) corev1.Pod {
+	p.Annotations = map[string]string{k: v}
+	return p
+}
