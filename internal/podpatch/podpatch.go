@@ -174,3 +174,22 @@ func escape(key string) string {
 func Localhost(path string) *corev1.SeccompProfile {
 	return &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: &path}
 }
+
+// Located is a container with its position in the pod.
+type Located struct {
+	Ref       ContainerRef
+	Container *corev1.Container
+}
+
+// Containers lists the pod's init containers first, then its containers,
+// pointing into the pod.
+func Containers(pod *corev1.Pod) []Located {
+	out := make([]Located, 0, len(pod.Spec.InitContainers)+len(pod.Spec.Containers))
+	for i := range pod.Spec.InitContainers {
+		out = append(out, Located{ContainerRef{Init: true, Index: i}, &pod.Spec.InitContainers[i]})
+	}
+	for i := range pod.Spec.Containers {
+		out = append(out, Located{ContainerRef{Index: i}, &pod.Spec.Containers[i]})
+	}
+	return out
+}

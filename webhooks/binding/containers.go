@@ -2,27 +2,7 @@ package binding
 
 import (
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/securityprofiles/operator/internal/podpatch"
 )
-
-// refContainer is a container with its position in the pod.
-type refContainer struct {
-	ref podpatch.ContainerRef
-	ctr *corev1.Container
-}
-
-// allContainers lists init containers first, then containers.
-func allContainers(pod *corev1.Pod) []refContainer {
-	out := make([]refContainer, 0, len(pod.Spec.InitContainers)+len(pod.Spec.Containers))
-	for i := range pod.Spec.InitContainers {
-		out = append(out, refContainer{podpatch.ContainerRef{Init: true, Index: i}, &pod.Spec.InitContainers[i]})
-	}
-	for i := range pod.Spec.Containers {
-		out = append(out, refContainer{podpatch.ContainerRef{Index: i}, &pod.Spec.Containers[i]})
-	}
-	return out
-}
 
 // currentSeccomp is the container's effective Localhost profile path, its
 // own setting before the pod's; "" when neither sets a profile, and a

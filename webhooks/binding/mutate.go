@@ -50,8 +50,8 @@ func Relevant(pod *corev1.Pod, image string) bool {
 	if image == profilebindingv1alpha1.SelectAllImages {
 		return len(pod.Spec.Containers)+len(pod.Spec.InitContainers) > 0
 	}
-	for _, c := range allContainers(pod) {
-		if c.ctr.Image == image {
+	for _, c := range podpatch.Containers(pod) {
+		if c.Container.Image == image {
 			return true
 		}
 	}
@@ -76,7 +76,7 @@ func Mutate(pod *corev1.Pod, bindings []Binding) Result {
 	sorted := append([]Binding(nil), bindings...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	m := &mutation{pod: pod, changes: podpatch.Changes{Containers: map[podpatch.ContainerRef]podpatch.Security{}}, applied: map[string]bool{}, blocked: map[string]Binding{}}
-	for _, c := range allContainers(pod) {
+	for _, c := range podpatch.Containers(pod) {
 		m.container(c, sorted)
 	}
 	m.unsupported(sorted)
@@ -108,32 +108,32 @@ type mutation struct {
 }
 
 // container decides one container's seccomp profile and SELinux type.
-func (m *mutation) container(c refContainer, bindings []Binding) {
-	if m.recordedWithLogs(c.ctr.Name) {
+func (m *mutation) container(c podpatch.Located, bindings []Binding) {
+	if m.recordedWithLogs(c.Container.Name) {
 		for _, b := range bindings {
-			if b.Image == c.ctr.Image {
-				m.warnings.add(fmt.Sprintf("container %q is being recorded with the logs recorder, so ProfileBinding %s leaves it alone", c.ctr.Name, b.Name))
+			if b.Image == c.Container.Image {
+				m.warnings.add(fmt.Sprintf("container %q is being recorded with the logs recorder, so ProfileBinding %s leaves it alone", c.Container.Name, b.Name))
 			}
 		}
 		return
 	}
 	var sec podpatch.Security
-	own := currentSeccomp(m.pod, c.ctr)
-	if b := m.pick(c.ctr, bindings, profilebindingv1alpha1.ProfileKindSeccomp, own); b != nil {
-		if b.Value != own && c.ctr.SecurityContext != nil && c.ctr.SecurityContext.SeccompProfile != nil {
-			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own seccomp profile %s with Localhost %s", c.ctr.Name, b.Name, describeSeccomp(c.ctr.SecurityContext.SeccompProfile), b.Value))
+	own := currentSeccomp(m.pod, c.Container)
+	if b := m.pick(c.Container, bindings, profilebindingv1alpha1.ProfileKindSeccomp, own); b != nil {
+		if b.Value != own && c.Container.SecurityContext != nil && c.Container.SecurityContext.SeccompProfile != nil {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own seccomp profile %s with Localhost %s", c.Container.Name, b.Name, describeSeccomp(c.Container.SecurityContext.SeccompProfile), b.Value))
 		}
 		sec.Seccomp = podpatch.Localhost(b.Value)
 	}
-	ownType := currentSELinuxType(m.pod, c.ctr)
-	if b := m.pick(c.ctr, bindings, profilebindingv1alpha1.ProfileKindSelinux, ownType); b != nil {
-		if b.Value != ownType && c.ctr.SecurityContext != nil && c.ctr.SecurityContext.SELinuxOptions != nil && c.ctr.SecurityContext.SELinuxOptions.Type != "" {
-			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own SELinux type %s with %s", c.ctr.Name, b.Name, c.ctr.SecurityContext.SELinuxOptions.Type, b.Value))
+	ownType := currentSELinuxType(m.pod, c.Container)
+	if b := m.pick(c.Container, bindings, profilebindingv1alpha1.ProfileKindSelinux, ownType); b != nil {
+		if b.Value != ownType && c.Container.SecurityContext != nil && c.Container.SecurityContext.SELinuxOptions != nil && c.Container.SecurityContext.SELinuxOptions.Type != "" {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own SELinux type %s with %s", c.Container.Name, b.Name, c.Container.SecurityContext.SELinuxOptions.Type, b.Value))
 		}
 		sec.SELinuxType = b.Value
 	}
 	if sec.Seccomp != nil || sec.SELinuxType != "" {
-		m.changes.Containers[c.ref] = sec
+		m.changes.Containers[c.Ref] = sec
 	}
 }
 
