@@ -85,6 +85,11 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}
 		Expect(string(first)).To(ContainSubstring(`"defaultAction": "SCMP_ACT_LOG"`))
 		Expect(profilePath(nodes[2], ns, "profile1")).To(HavePrefix(customRoot), "node-c follows its directory-location label")
+		for _, n := range nodes {
+			logAll, err := os.ReadFile(filepath.Join(n.kubeletDir, "seccomp", keys.LogAllProfilePath))
+			Expect(err).NotTo(HaveOccurred(), "every node ships the log-all recording profile")
+			Expect(string(logAll)).To(ContainSubstring(`"SCMP_ACT_LOG"`))
+		}
 
 		got := &seccompprofilev1beta1.SeccompProfile{}
 		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())

@@ -14,6 +14,7 @@ import (
 	"github.com/securityprofiles/operator/daemon/nodestatus"
 	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/kubeletdir"
+	internalseccomp "github.com/securityprofiles/operator/internal/seccomp"
 )
 
 // DefaultOperatorNamespace is where spod lives unless told otherwise.
@@ -57,6 +58,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Conf
 	if err != nil {
 		return err
 	}
+	if err := installLogAll(store); err != nil {
+		return err
+	}
 	proc := cfg.ProcDir
 	if proc == "" {
 		proc = "/proc"
@@ -79,4 +83,18 @@ func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Conf
 		Unsupported:       unsupported,
 	}
 	return r.SetupWithManager(ctx, mgr)
+}
+
+// installLogAll writes the log-all profile the recording webhook assigns to
+// containers recorded from their audit logs: every syscall is allowed and
+// logged.
+func installLogAll(store *seccomp.Store) error {
+	data, err := internalseccomp.EncodeOCI(internalseccomp.Profile{DefaultAction: keys.LogAllDefaultAction})
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", keys.LogAllProfileName, err)
+	}
+	if _, err := store.WriteOperatorProfile(keys.LogAllProfileName, data); err != nil {
+		return fmt.Errorf("install %s: %w", keys.LogAllProfileName, err)
+	}
+	return nil
 }

@@ -104,13 +104,28 @@ func (s *Store) Write(namespace, name string, data []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return s.write(namespace, rel, data)
+}
+
+// WriteOperatorProfile stores a profile the operator itself ships (such as
+// the log-all profile for log-based recording) at the top of the storage,
+// operator/<name>.json for the kubelet. Namespace directories never end in
+// .json, so it cannot collide with a user's profile.
+func (s *Store) WriteOperatorProfile(name string, data []byte) (bool, error) {
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return false, fmt.Errorf("name %q: %v", name, errs)
+	}
+	return s.write(".", name+".json", data)
+}
+
+func (s *Store) write(dir, rel string, data []byte) (bool, error) {
 	if old, err := s.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
-	if err := s.root.MkdirAll(namespace, 0o755); err != nil {
-		return false, fmt.Errorf("create %s: %w", namespace, err)
+	if err := s.root.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("create %s: %w", dir, err)
 	}
-	tmp, err := s.writeTemp(namespace, data)
+	tmp, err := s.writeTemp(dir, data)
 	if err != nil {
 		return false, err
 	}
@@ -118,7 +133,7 @@ func (s *Store) Write(namespace, name string, data []byte) (bool, error) {
 		_ = s.root.Remove(tmp)
 		return false, fmt.Errorf("rename %s: %w", rel, err)
 	}
-	return true, s.syncDir(namespace)
+	return true, s.syncDir(dir)
 }
 
 func (s *Store) writeTemp(dir string, data []byte) (string, error) {

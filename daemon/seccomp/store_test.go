@@ -81,3 +81,17 @@ func TestOpenStoreLinksKubeletRoot(t *testing.T) {
 	_, err = OpenStore(storage, other)
 	g.Expect(err).To(MatchError(ContainSubstring("non-empty directory")))
 }
+
+func TestWriteOperatorProfile(t *testing.T) {
+	g := NewWithT(t)
+	kubelet := t.TempDir()
+	s, err := OpenStore(t.TempDir(), kubelet)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer s.Close()
+	changed, err := s.WriteOperatorProfile("spo-log-all", []byte(`{"defaultAction":"SCMP_ACT_LOG"}`))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(changed).To(BeTrue())
+	g.Expect(filepath.Join(kubelet, "seccomp", "operator", "spo-log-all.json")).To(BeAnExistingFile())
+	_, err = s.WriteOperatorProfile("../escape", []byte("{}"))
+	g.Expect(err).To(HaveOccurred())
+}
