@@ -36,6 +36,7 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=spo-manager paths=./cmd/manager/... paths=./controllers/... output:rbac:artifacts:config=config/rbac/manager
 	$(CONTROLLER_GEN) rbac:roleName=spod paths=./daemon/... output:rbac:artifacts:config=config/rbac/daemon
+	$(CONTROLLER_GEN) rbac:roleName=spo-webhook paths=./webhooks/... output:rbac:artifacts:config=config/rbac/webhook
 
 .PHONY: verify
 verify: ## Regenerate into a copy of the tree and fail on drift; vet.

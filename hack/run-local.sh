@@ -94,8 +94,8 @@ log "starting manager, webhook and node daemon"
 "$ROOT/bin/manager" --leader-elect=false --metrics-bind-address 127.0.0.1:18443 \
 	--health-probe-bind-address 127.0.0.1:18081 >"$STATE/logs/manager.log" 2>&1 &
 pids+=($!)
-"$ROOT/bin/webhook" --port 19443 --cert-dir "$STATE/webhook-certs" \
-	--health-probe-bind-address 127.0.0.1:18082 >"$STATE/logs/webhook.log" 2>&1 &
+"$ROOT/bin/webhook" --port 19443 --cert-dir "$STATE/webhook-certs" --leader-elect=false \
+	--metrics-bind-address 127.0.0.1:18444 --health-probe-bind-address 127.0.0.1:18082 >"$STATE/logs/webhook.log" 2>&1 &
 pids+=($!)
 NODE_NAME="$NODE_NAME" "$ROOT/bin/daemon" --health-probe-bind-address 127.0.0.1:18085 \
 	--profile-storage-dir "$STATE/nodes/$NODE_NAME/profiles" \

@@ -1,11 +1,13 @@
 // Command webhook serves the binding.spo.io and recording.spo.io mutating
-// admission webhooks over TLS.
+// admission webhooks over TLS, with their status controllers.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
 	"os"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -14,50 +16,90 @@ import (
 
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/scheme"
+	"github.com/securityprofiles/operator/webhooks/binding"
+	"github.com/securityprofiles/operator/webhooks/recording"
+	"github.com/securityprofiles/operator/webhooks/server"
 )
 
+// options are the command-line flags.
+type options struct {
+	port          int
+	certDir       string
+	probeAddr     string
+	metricsAddr   string
+	secureMetrics bool
+	leaderElect   bool
+	verbosity     int
+}
+
 func main() {
-	var (
-		port      int
-		certDir   string
-		probeAddr string
-		verbosity int
-	)
-	flag.IntVar(&port, "port", 9443, "Port the webhook server listens on.")
-	flag.StringVar(&certDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key.")
-	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8082", "Address the health and readiness probes bind to.")
-	flag.IntVar(&verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
+	var o options
+	flag.IntVar(&o.port, "port", 9443, "Port the webhook server listens on.")
+	flag.StringVar(&o.certDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key.")
+	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8082", "Address the health and readiness probes bind to.")
+	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS.")
+	flag.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so only one replica writes binding and recording status; every replica serves admission.")
+	flag.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
 	flag.Parse()
 
-	log := logging.Setup("webhook", verbosity)
-	server := webhook.NewServer(webhook.Options{
-		Port:    port,
-		CertDir: certDir,
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
-	})
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme.New(),
-		WebhookServer:          server,
-		HealthProbeBindAddress: probeAddr,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-	})
+	log := logging.Setup("webhook", o.verbosity)
+	ctx := ctrl.SetupSignalHandler()
+	mgr, err := newManager(o)
 	if err != nil {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		log.Error(err, "Unable to add health check")
+	if err := setup(ctx, mgr); err != nil {
+		log.Error(err, "Unable to set up the webhooks")
 		os.Exit(1)
 	}
-	// GetWebhookServer adds the server to the manager; handlers register on
-	// it, and it must serve (TLS, health) even before any are registered.
-	if err := mgr.AddReadyzCheck("readyz", mgr.GetWebhookServer().StartedChecker()); err != nil {
-		log.Error(err, "Unable to add ready check")
-		os.Exit(1)
-	}
-	log.Info("Starting webhook server", "port", port)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	log.Info("Starting webhook server", "port", o.port)
+	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Webhook server stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// newManager builds a manager whose webhook server speaks TLS 1.2 or
+// newer. On SIGTERM the manager stops accepting connections and gives
+// in-flight admission requests (each bounded by server.Budget) time to
+// finish before exiting.
+func newManager(o options) (ctrl.Manager, error) {
+	// Serving like the manager's: TLS here, token authentication comes
+	// with the operator-wide metrics setup (service "metrics").
+	metricsOpts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics}
+	shutdown := 15 * time.Second
+	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme: scheme.New(),
+		Cache:  server.CacheOptions(),
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Port:    o.port,
+			CertDir: o.certDir,
+			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
+		}),
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "security-profiles-operator-webhook-lock",
+		GracefulShutdownTimeout: &shutdown,
+	})
+}
+
+// setup registers both webhooks and the health and readiness checks.
+// Ready means the TLS server is up and the informer cache has synced.
+func setup(ctx context.Context, mgr ctrl.Manager) error {
+	if err := binding.Setup(ctx, mgr); err != nil {
+		return err
+	}
+	if err := recording.Setup(ctx, mgr); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("cache", server.CacheSynced(mgr.GetCache()))
 }

@@ -1,0 +1,38 @@
+package binding
+
+import (
+	"context"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/webhookconfig"
+	"github.com/securityprofiles/operator/webhooks/server"
+)
+
+// Setup serves binding.spo.io on the manager's webhook server at
+// webhookconfig.BindingPath and adds the status controller. The kinds the
+// handler reads get their informers now, so the cache is warm (and the
+// readiness check can wait for it) before the first pod arrives.
+func Setup(ctx context.Context, mgr ctrl.Manager) error {
+	for _, obj := range []client.Object{
+		&profilebindingv1alpha1.ProfileBinding{},
+		&seccompprofilev1beta1.SeccompProfile{},
+		&selinuxprofilev1alpha2.SelinuxProfile{},
+	} {
+		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
+			return fmt.Errorf("informer for %T: %w", obj, err)
+		}
+	}
+	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook")}
+	mgr.GetWebhookServer().Register(webhookconfig.BindingPath, server.Handler(spodv1alpha1.BindingWebhookName, h))
+	if err := (&StatusReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("binding status controller: %w", err)
+	}
+	return nil
+}
