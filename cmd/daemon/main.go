@@ -37,6 +37,7 @@ func main() {
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
+		Cache:                  agent.CacheOptions(nodeName),
 		HealthProbeBindAddress: probeAddr,
 		Metrics:                metricsserver.Options{BindAddress: metricsAddr, SecureServing: metricsAddr != "0"},
 	})

@@ -142,6 +142,8 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 		// ...until it leaves: then its status is cleaned up.
 		Expect(env.Client.Delete(ctx(), extra)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
-		Eventually(func() bool { return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(stale), stale)) }, timeout).Should(BeTrue())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(stale), stale))
+		}, timeout).Should(BeTrue())
 	})
 })

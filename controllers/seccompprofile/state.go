@@ -50,6 +50,12 @@ func Decide(nodes []string, statuses []nodestatusv1alpha1.SecurityProfileNodeSta
 	if worst == profilebasev1alpha1.StateInstalled {
 		return Aggregate{State: worst, Reason: "Installed", Message: fmt.Sprintf("installed on all %d node(s)", len(nodes))}
 	}
+	if worst == profilebasev1alpha1.StatePending || worst == profilebasev1alpha1.StateInProgress {
+		// A constant message while nodes catch up: the status is patched
+		// once for the state, not once per node that reports.
+		return Aggregate{State: worst, Reason: reasonOr(reason, string(worst)),
+			Message: "not yet installed on every node; see the SecurityProfileNodeStatus objects"}
+	}
 	sort.Strings(holding)
 	return Aggregate{State: worst, Reason: reasonOr(reason, string(worst)),
 		Message: fmt.Sprintf("%s on %d of %d node(s): %s", worst, len(holding), len(nodes), strings.Join(limit(holding, 5), "; "))}

@@ -95,7 +95,9 @@ func managerOptions() ctrl.Options {
 }
 
 func startDaemon(ctx context.Context, n simNode) {
-	mgr, err := ctrl.NewManager(env.Config, managerOptions())
+	opts := managerOptions()
+	opts.Cache = agent.CacheOptions(n.name)
+	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
 	// The labelled node ignores KUBELET_DIR: the label wins.
 	kubeletEnv := n.kubeletDir

@@ -6,11 +6,14 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/securityprofiles/operator/apis/keys"
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	"github.com/securityprofiles/operator/daemon/nodestatus"
 	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/kubeletdir"
@@ -37,6 +40,17 @@ type Config struct {
 }
 
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+
+// CacheOptions limits the daemon's cache to what concerns its node: of the
+// SecurityProfileNodeStatus objects (one per profile and node) it sees only
+// its own, so memory stays flat as nodes are added.
+func CacheOptions(nodeName string) cache.Options {
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&nodestatusv1alpha1.SecurityProfileNodeStatus{}: {
+			Label: labels.SelectorFromSet(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue(nodeName)}),
+		},
+	}}
+}
 
 // Setup registers the node's reconcilers with mgr. reader must be able to
 // read before the manager's cache starts (e.g. mgr.GetAPIReader()).
