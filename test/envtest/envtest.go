@@ -63,9 +63,28 @@ func AssetsDir() string {
 	return filepath.Join(RepoRoot(), "bin", "k8s", v)
 }
 
+// Options configure StartWithOptions.
+type Options struct {
+	// CRDs are installed next to config/crd/bases (e.g. a foreign kind a
+	// test needs).
+	CRDs []*apiextensionsv1.CustomResourceDefinition
+	// Webhooks, when set, are installed once the API server is up. envtest
+	// fills in LocalServingCertDir (a serving certificate for
+	// LocalServingHost), LocalServingCAData and, if zero,
+	// LocalServingPort; webhooks with a Service client config are pointed
+	// at https://LocalServingHost:LocalServingPort/<path>, and every
+	// client config gets the CA. The test serves the webhooks itself.
+	Webhooks *envtest.WebhookInstallOptions
+}
+
 // Start brings up etcd and kube-apiserver and installs config/crd/bases.
 // extra CRDs (e.g. a foreign kind a test needs) are installed as well.
 func Start(extra ...*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
+	return StartWithOptions(Options{CRDs: extra})
+}
+
+// StartWithOptions is Start with webhooks or extra CRDs.
+func StartWithOptions(o Options) (*Env, error) {
 	assets := AssetsDir()
 	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); err != nil {
 		return nil, fmt.Errorf("no kube-apiserver in %s (run `make k8s-binaries`): %w", assets, err)
@@ -74,17 +93,24 @@ func Start(extra ...*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory:    assets,
 		CRDDirectoryPaths:        []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
-		CRDs:                     extra,
+		CRDs:                     o.CRDs,
 		ErrorIfCRDPathMissing:    true,
 		Scheme:                   s,
 		ControlPlaneStartTimeout: 90 * time.Second,
 		ControlPlaneStopTimeout:  30 * time.Second,
+	}
+	if o.Webhooks != nil {
+		env.WebhookInstallOptions = *o.Webhooks
 	}
 	cfg, err := env.Start()
 	if err != nil {
 		// Start can fail after etcd and kube-apiserver are up (e.g. a CRD
 		// the server refuses); stop them so no process outlives the test.
 		return nil, errors.Join(fmt.Errorf("start control plane: %w", err), env.Stop())
+	}
+	if o.Webhooks != nil {
+		// Hand the generated certificate, CA and port back to the caller.
+		*o.Webhooks = env.WebhookInstallOptions
 	}
 	c, err := client.New(cfg, client.Options{Scheme: s})
 	if err != nil {

@@ -1,0 +1,146 @@
+package binding_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	"github.com/securityprofiles/operator/webhooks/binding"
+)
+
+const nginx = "nginx:1.19.1"
+
+var _ = Describe("binding.spo.io", func() {
+	It("applies the manual's nginx-binding example and lists the pod in the binding's status", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		path := installedSeccompProfile(ctx, ns, "profile-complain")
+		b := newBinding(ctx, ns, "nginx-binding", profilebindingv1alpha1.ProfileKindSeccomp, "profile-complain", nginx)
+
+		pod := createWhen(ctx, newPod(ns, "test-pod", container("test-container", nginx)), func(g Gomega, p *corev1.Pod) {
+			g.Expect(seccompOf(&p.Spec.Containers[0])).To(Equal(path))
+		})
+		Expect(pod.Spec.Containers[0].SecurityContext.SeccompProfile.Type).To(Equal(corev1.SeccompProfileTypeLocalhost))
+
+		Eventually(func(g Gomega) []string {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+			return b.Status.ActiveWorkloads
+		}).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{ns + "/test-pod"}))
+
+		Expect(k8s.Delete(ctx, pod)).To(Succeed())
+		Eventually(func(g Gomega) []string {
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+			return b.Status.ActiveWorkloads
+		}).WithTimeout(timeout).WithPolling(interval).Should(BeEmpty())
+	})
+
+	It("leaves pods in an unlabelled namespace untouched, without calling the webhook", func(ctx SpecContext) {
+		ns := newNamespace(ctx, nil)
+		installedSeccompProfile(ctx, ns, "profile-complain")
+		newBinding(ctx, ns, "nginx-binding", profilebindingv1alpha1.ProfileKindSeccomp, "profile-complain", nginx)
+		before, err := suite.Requests()
+		Expect(err).NotTo(HaveOccurred())
+
+		pod := newPod(ns, "test-pod", container("test-container", nginx))
+		Expect(k8s.Create(ctx, pod)).To(Succeed())
+		Expect(pod.Spec.Containers[0].SecurityContext).To(BeNil())
+		Expect(suite.Requests()).To(Equal(before))
+	})
+
+	It(`binds "*" to every container without its own profile`, func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		path := installedSeccompProfile(ctx, ns, "default-profile")
+		newBinding(ctx, ns, "all-images", profilebindingv1alpha1.ProfileKindSeccomp, "default-profile", profilebindingv1alpha1.SelectAllImages)
+		own := container("own", "redis:6.2.1")
+		own.SecurityContext = &corev1.SecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
+
+		pod := createWhen(ctx, newPod(ns, "star", container("web", nginx), own), func(g Gomega, p *corev1.Pod) {
+			g.Expect(seccompOf(&p.Spec.Containers[0])).To(Equal(path))
+		})
+		Expect(seccompOf(&pod.Spec.Containers[1])).To(Equal("RuntimeDefault"))
+	})
+
+	It("binds init containers and two containers with different images to their own profiles", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		nginxPath := installedSeccompProfile(ctx, ns, "nginx-profile")
+		redisPath := installedSeccompProfile(ctx, ns, "redis-profile")
+		newBinding(ctx, ns, "nginx-binding", profilebindingv1alpha1.ProfileKindSeccomp, "nginx-profile", nginx)
+		newBinding(ctx, ns, "redis-binding", profilebindingv1alpha1.ProfileKindSeccomp, "redis-profile", "redis:6.2.1")
+		p := newPod(ns, "two", container("web", nginx), container("cache", "redis:6.2.1"))
+		p.Spec.InitContainers = []corev1.Container{container("init", nginx)}
+
+		pod := createWhen(ctx, p, func(g Gomega, p *corev1.Pod) {
+			g.Expect(seccompOf(&p.Spec.Containers[0])).To(Equal(nginxPath))
+			g.Expect(seccompOf(&p.Spec.Containers[1])).To(Equal(redisPath))
+		})
+		Expect(seccompOf(&pod.Spec.InitContainers[0])).To(Equal(nginxPath))
+		Expect(seccompOf(&pod.Spec.Containers[0])).To(Equal(nginxPath))
+		Expect(seccompOf(&pod.Spec.Containers[1])).To(Equal(redisPath))
+	})
+
+	It("replaces a different profile the container sets itself, with a warning", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		path := installedSeccompProfile(ctx, ns, "profile-complain")
+		newBinding(ctx, ns, "nginx-binding", profilebindingv1alpha1.ProfileKindSeccomp, "profile-complain", nginx)
+		c := container("test-container", nginx)
+		c.SecurityContext = &corev1.SecurityContext{SeccompProfile: localhost("operator/" + ns + "/other.json")}
+
+		createWhen(ctx, newPod(ns, "own-profile", c), func(g Gomega, p *corev1.Pod) {
+			g.Expect(seccompOf(&p.Spec.Containers[0])).To(Equal(path))
+		})
+		Expect(warnings.take()).To(ContainElement(ContainSubstring("ProfileBinding nginx-binding replaces its own seccomp profile Localhost operator/" + ns + "/other.json")))
+	})
+
+	It("binds a SelinuxProfile through its status.usage", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		usage := installedSelinuxProfile(ctx, ns, "nginx-secure")
+		newBinding(ctx, ns, "nginx-selinux", profilebindingv1alpha1.ProfileKindSelinux, "nginx-secure", nginx)
+
+		pod := createWhen(ctx, newPod(ns, "selinux", container("nginx", nginx)), func(g Gomega, p *corev1.Pod) {
+			g.Expect(p.Spec.Containers[0].SecurityContext).NotTo(BeNil())
+			g.Expect(p.Spec.Containers[0].SecurityContext.SELinuxOptions).NotTo(BeNil())
+		})
+		Expect(pod.Spec.Containers[0].SecurityContext.SELinuxOptions.Type).To(Equal(usage))
+	})
+
+	It("admits the pod unchanged with a Warning and an Event while the profile is missing or not installed", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		missing := newBinding(ctx, ns, "missing", profilebindingv1alpha1.ProfileKindSeccomp, "does-not-exist", nginx)
+		pending := newBinding(ctx, ns, "pending", profilebindingv1alpha1.ProfileKindSelinux, "pending-profile", nginx)
+		Expect(k8s.Create(ctx, selinuxProfile(ns, "pending-profile"))).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			dry := newPod(ns, "unbound", container("nginx", nginx))
+			g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
+			g.Expect(dry.Spec.Containers[0].SecurityContext).To(BeNil())
+			g.Expect(warnings.take()).To(ContainElements(
+				ContainSubstring("ProfileBinding missing not applied: SeccompProfile "+ns+"/does-not-exist does not exist"),
+				ContainSubstring("ProfileBinding pending not applied: SelinuxProfile "+ns+"/pending-profile is Pending, not Installed yet"),
+			))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+
+		Eventually(func(g Gomega) []string {
+			list := &eventsv1.EventList{}
+			g.Expect(k8s.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+			var reasons []string
+			for _, e := range list.Items {
+				reasons = append(reasons, e.Regarding.Name+"/"+e.Reason)
+			}
+			return reasons
+		}).WithTimeout(timeout).WithPolling(interval).Should(ContainElements(
+			missing.Name+"/"+binding.ReasonProfileNotFound, pending.Name+"/"+binding.ReasonProfileNotInstalled))
+	})
+
+	It("refuses a binding to a RawSelinuxProfile with a clear message", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		b := &profilebindingv1alpha1.ProfileBinding{}
+		b.Namespace, b.Name = ns, "raw"
+		b.Spec.ProfileRef = profilebindingv1alpha1.ProfileRef{Kind: "RawSelinuxProfile", Name: "raw"}
+		b.Spec.Image = nginx
+		err := k8s.Create(ctx, b)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(And(ContainSubstring("spec.profileRef.kind"), ContainSubstring(`"RawSelinuxProfile"`), ContainSubstring(`"SeccompProfile", "SelinuxProfile"`)))
+	})
+})
