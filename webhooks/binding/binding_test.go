@@ -90,7 +90,7 @@ var _ = Describe("binding.spo.io", func() {
 		createWhen(ctx, newPod(ns, "own-profile", c), func(g Gomega, p *corev1.Pod) {
 			g.Expect(seccompOf(&p.Spec.Containers[0])).To(Equal(path))
 		})
-		Expect(warnings.take()).To(ContainElement(ContainSubstring("ProfileBinding nginx-binding replaces its own seccomp profile Localhost operator/" + ns + "/other.json")))
+		Expect(warnings.Take()).To(ContainElement(ContainSubstring("ProfileBinding nginx-binding replaces its own seccomp profile Localhost operator/" + ns + "/other.json")))
 	})
 
 	It("binds a SelinuxProfile through its status.usage", func(ctx SpecContext) {
@@ -115,7 +115,7 @@ var _ = Describe("binding.spo.io", func() {
 			dry := newPod(ns, "unbound", container("nginx", nginx))
 			g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
 			g.Expect(dry.Spec.Containers[0].SecurityContext).To(BeNil())
-			g.Expect(warnings.take()).To(ContainElements(
+			g.Expect(warnings.Take()).To(ContainElements(
 				ContainSubstring("ProfileBinding missing not applied: SeccompProfile "+ns+"/does-not-exist does not exist"),
 				ContainSubstring("ProfileBinding pending not applied: SelinuxProfile "+ns+"/pending-profile is Pending, not Installed yet"),
 			))

@@ -73,7 +73,7 @@ func createWhen(ctx context.Context, pod *corev1.Pod, ready func(Gomega, *corev1
 		g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
 		ready(g, dry)
 	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-	warnings.take()
+	warnings.Take()
 	Expect(k8s.Create(ctx, pod)).To(Succeed())
 	stored := &corev1.Pod{}
 	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pod), stored)).To(Succeed())

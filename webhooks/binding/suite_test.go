@@ -2,7 +2,6 @@ package binding_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
@@ -29,7 +27,7 @@ var (
 	suite *webhooktest.Suite
 	// k8s is a client that records the API server's warnings.
 	k8s      client.Client
-	warnings = &warningLog{}
+	warnings = &webhooktest.Warnings{}
 )
 
 func TestBinding(t *testing.T) {
@@ -41,9 +39,7 @@ var _ = BeforeSuite(func() {
 	var err error
 	suite, err = webhooktest.Start(spodv1alpha1.BindingWebhookName, binding.Setup)
 	Expect(err).NotTo(HaveOccurred())
-	cfg := rest.CopyConfig(suite.Env.Config)
-	cfg.WarningHandlerWithContext = warnings
-	k8s, err = client.New(cfg, client.Options{Scheme: suite.Env.Scheme})
+	k8s, err = suite.NewClient(warnings)
 	Expect(err).NotTo(HaveOccurred())
 })
 
@@ -62,26 +58,4 @@ func newNamespace(ctx context.Context, labels map[string]string) string {
 		Expect(client.IgnoreNotFound(k8s.Delete(ctx, ns))).To(Succeed())
 	})
 	return ns.Name
-}
-
-// warningLog collects the warnings the API server returns.
-type warningLog struct {
-	mu   sync.Mutex
-	list []string
-}
-
-// HandleWarningHeaderWithContext records one warning.
-func (w *warningLog) HandleWarningHeaderWithContext(_ context.Context, _ int, _ string, text string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.list = append(w.list, text)
-}
-
-// take returns and forgets the warnings seen so far.
-func (w *warningLog) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := w.list
-	w.list = nil
-	return out
 }
