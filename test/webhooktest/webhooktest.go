@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,6 +32,7 @@ type Suite struct {
 	Env *envtest.Env
 	// Name is the webhook under test, e.g. binding.spo.io.
 	Name     string
+	names    []string
 	install  *ctrlenvtest.WebhookInstallOptions
 	setup    SetupFunc
 	stop     context.CancelFunc
@@ -42,11 +44,17 @@ type Suite struct {
 // by webhookconfig.Build (only the webhook name, so the other webhook's
 // absent server cannot interfere) and starts serving it.
 func Start(name string, setup SetupFunc) (*Suite, error) {
+	return StartWebhooks([]string{name}, setup)
+}
+
+// StartWebhooks is Start for several webhooks served by one setup; Name
+// (and so Requests) refers to the first.
+func StartWebhooks(names []string, setup SetupFunc) (*Suite, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Suite{Name: name, setup: setup, hostPort: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	s := &Suite{Name: names[0], names: names, setup: setup, hostPort: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 	s.install = &ctrlenvtest.WebhookInstallOptions{
 		LocalServingHost: "127.0.0.1",
 		LocalServingPort: port,
@@ -61,7 +69,7 @@ func Start(name string, setup SetupFunc) (*Suite, error) {
 	return s, nil
 }
 
-// Config is the webhook configuration for this suite's webhook with opts
+// Config is the webhook configuration for this suite's webhooks with opts
 // applied, pointing at the local server.
 func (s *Suite) Config(opts []spodv1alpha1.WebhookOptions) *admissionregistrationv1.MutatingWebhookConfiguration {
 	var ca []byte
@@ -69,11 +77,13 @@ func (s *Suite) Config(opts []spodv1alpha1.WebhookOptions) *admissionregistratio
 		ca = s.install.LocalServingCAData
 	}
 	mwc := webhookconfig.Build(webhookconfig.ClientConfig{URL: "https://" + s.hostPort, CABundle: ca}, opts)
+	hooks := mwc.Webhooks[:0]
 	for _, h := range mwc.Webhooks {
-		if h.Name == s.Name {
-			mwc.Webhooks = []admissionregistrationv1.MutatingWebhook{h}
+		if slices.Contains(s.names, h.Name) {
+			hooks = append(hooks, h)
 		}
 	}
+	mwc.Webhooks = hooks
 	return mwc
 }
 

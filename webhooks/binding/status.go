@@ -17,6 +17,7 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	"github.com/securityprofiles/operator/webhooks/server"
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilebindings/status,verbs=get;patch;update
@@ -33,6 +34,8 @@ import (
 // from the cache, so a deleted pod also leaves the list.
 type StatusReconciler struct {
 	Client client.Client
+	// Throttle spaces out the writes of each object's status.
+	Throttle server.Throttle
 }
 
 // SetupWithManager registers the controller.
@@ -48,6 +51,9 @@ func (r *StatusReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *StatusReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	b := &profilebindingv1alpha1.ProfileBinding{}
 	if err := r.Client.Get(ctx, req.NamespacedName, b); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Throttle.Forget(req.NamespacedName)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	pods := &metav1.PartialObjectMetadataList{}
@@ -59,11 +65,15 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	if slices.Equal(active, b.Status.ActiveWorkloads) {
 		return reconcile.Result{}, nil
 	}
+	if d := r.Throttle.Delay(req.NamespacedName); d > 0 {
+		return reconcile.Result{RequeueAfter: d}, nil
+	}
 	patch := client.MergeFrom(b.DeepCopy())
 	b.Status.ActiveWorkloads = active
 	if err := r.Client.Status().Patch(ctx, b, patch); err != nil && !apierrors.IsNotFound(err) {
 		return reconcile.Result{}, fmt.Errorf("patch status of ProfileBinding %s: %w", req.NamespacedName, err)
 	}
+	r.Throttle.Wrote(req.NamespacedName)
 	return reconcile.Result{}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	"github.com/securityprofiles/operator/webhooks/server"
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilerecordings/status,verbs=get;patch;update
@@ -28,6 +29,8 @@ import (
 // the cache, so the admission path never writes status.
 type StatusReconciler struct {
 	Client client.Client
+	// Throttle spaces out the writes of each object's status.
+	Throttle server.Throttle
 }
 
 // SetupWithManager registers the controller.
@@ -43,6 +46,9 @@ func (r *StatusReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *StatusReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	rec := &profilerecordingv1alpha1.ProfileRecording{}
 	if err := r.Client.Get(ctx, req.NamespacedName, rec); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Throttle.Forget(req.NamespacedName)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	pods := &metav1.PartialObjectMetadataList{}
@@ -54,11 +60,15 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	if slices.Equal(active, rec.Status.ActiveWorkloads) {
 		return reconcile.Result{}, nil
 	}
+	if d := r.Throttle.Delay(req.NamespacedName); d > 0 {
+		return reconcile.Result{RequeueAfter: d}, nil
+	}
 	patch := client.MergeFrom(rec.DeepCopy())
 	rec.Status.ActiveWorkloads = active
 	if err := r.Client.Status().Patch(ctx, rec, patch); err != nil && !apierrors.IsNotFound(err) {
 		return reconcile.Result{}, fmt.Errorf("patch status of ProfileRecording %s: %w", req.NamespacedName, err)
 	}
+	r.Throttle.Wrote(req.NamespacedName)
 	return reconcile.Result{}, nil
 }
 
