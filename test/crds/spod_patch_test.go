@@ -11,47 +11,15 @@ import (
 	"sigs.k8s.io/yaml"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/test/spodpatches"
 )
-
-// manualSpodPatches are the bodies of the manual's fifteen
-// `kubectl patch spod spod --type=merge -p …` commands. The manual writes
-// the tolerations and affinity bodies as "{...}"; those two hold a real
-// value here. The webhook patch is the manual's YAML patch file.
-var manualSpodPatches = []string{
-	`{"spec":{"webhookOptions":[{"name":"binding.spo.io","namespaceSelector":{"matchExpressions":[{"key":"control-plane","operator":"DoesNotExist"}]}},{"name":"recording.spo.io","namespaceSelector":{"matchExpressions":[{"key":"control-plane","operator":"DoesNotExist"}]}}]}}`,
-	`{"spec":{"priorityClassName":"my-priority-class"}}`,
-	`{"spec":{"verbosity":1}}`,
-	`{"spec":{"selinuxTypeTag":"unconfined_t"}}`,
-	`{"spec":{"daemonResourceRequirements": {"requests": {"memory": "256Mi", "cpu": "250m"}, "limits": {"memory": "512Mi", "cpu": "500m"}}}}`,
-	`{"spec":{"allowedSyscalls": ["exit", "exit_group", "futex", "nanosleep"]}}`,
-	`{"spec":{"tolerations": [{"key":"node-role.kubernetes.io/control-plane","operator":"Exists","effect":"NoSchedule"}]}}`,
-	`{"spec":{"affinity": {"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/os","operator":"In","values":["linux"]}]}]}}}}}`,
-	`{"spec":{"enableMemoryOptimization":true}}`,
-	`{"spec":{"enableBpfRecorder":true}}`,
-	`{"spec":{"enableLogEnricher":true}}`,
-	`
-spec:
-  webhookOptions:
-    - name: binding.spo.io
-      failurePolicy: Ignore
-      namespaceSelector:
-        matchExpressions:
-          - key: spo.x-k8s.io/bind-here
-            operator: In
-            values:
-              - "true"
-`,
-	`{"spec":{"enableProfiling":true}}`,
-	`{"spec":{"hostProcVolumePath":"/my-proc"}}`,
-	`{"spec":{"apparmorenabled":"true"}}`,
-}
 
 var _ = Describe("The manual's spod patches", func() {
 	It("has all fifteen", func() {
-		Expect(manualSpodPatches).To(HaveLen(15))
+		Expect(spodpatches.Manual).To(HaveLen(15))
 	})
 
-	for i, body := range manualSpodPatches {
+	for i, body := range spodpatches.Manual {
 		It("keeps every field of patch "+string(rune('A'+i)), func(ctx SpecContext) {
 			spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
 			spod.Name = spodv1alpha1.Name

@@ -1,0 +1,177 @@
+package spod
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+// daemonHealthPort is where the daemon serves /healthz and /readyz.
+const daemonHealthPort = 8085
+
+// Subcommands of the daemon image that run the recorders; the image's
+// entrypoint dispatches on its first argument.
+const (
+	logEnricherCommand = "log-enricher"
+	bpfRecorderCommand = "bpf-recorder"
+)
+
+// daemonContainer installs profiles. It runs as root so it can write the
+// root-owned kubelet seccomp directory, but with every capability dropped:
+// owner permissions suffice for that, nothing else is needed. AppArmor
+// adds MAC_ADMIN and an unconfined AppArmor profile, because loading
+// profiles writes to securityfs, which runtime default profiles deny.
+func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
+	c := baseContainer(DaemonContainer, cfg.DaemonImage, spec, nil)
+	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+	c.Env = append(c.Env,
+		corev1.EnvVar{Name: EnvKubeletDir, Value: cfg.KubeletDir},
+		corev1.EnvVar{Name: EnvOperatorNamespace, Value: cfg.Namespace})
+	c.VolumeMounts = []corev1.VolumeMount{
+		mount("host-kubelet", cfg.KubeletDir, false),
+		mount("host-proc", HostProcMountPath, true),
+		mount("profile-storage", ProfileStorageDir, false),
+		mount("tmp", "/tmp", false),
+	}
+	c.Resources = daemonResources(spec)
+	c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+		Path: "/healthz", Port: intstr.FromInt32(daemonHealthPort),
+	}}}
+	if spec.EnableMemoryOptimization {
+		c.Env = append(c.Env, corev1.EnvVar{Name: EnvMemoryOptimization, Value: "true"})
+	}
+	if RecordingEnabled(spec, cfg) {
+		c.Env = append(c.Env, corev1.EnvVar{Name: EnvRecording, Value: "true"})
+	}
+	if spec.AppArmorEnabled() {
+		c.Env = append(c.Env, corev1.EnvVar{Name: EnvAppArmor, Value: "true"})
+		c.SecurityContext.Capabilities.Add = []corev1.Capability{"MAC_ADMIN"}
+		c.SecurityContext.AppArmorProfile = &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}
+		c.VolumeMounts = append(c.VolumeMounts,
+			mount("host-apparmor", "/etc/apparmor.d", true),
+			mount("host-securityfs", "/sys/kernel/security", false))
+	}
+	if spec.SelinuxEnabled() {
+		c.Env = append(c.Env, corev1.EnvVar{Name: EnvSelinux, Value: "true"})
+		c.VolumeMounts = append(c.VolumeMounts, mount("selinuxd-socket", SelinuxdSocketDir, false))
+	}
+	return finish(c, spec, DaemonProfilingPort)
+}
+
+// logEnricherContainer reads the node's audit log and syslog (root-owned,
+// mode 0600) and maps pids to containers through the host's /proc. Root
+// owner access is all it needs, so it holds no capability.
+func logEnricherContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
+	c := baseContainer(LogEnricherContainer, cfg.DaemonImage, spec, []string{logEnricherCommand})
+	c.VolumeMounts = []corev1.VolumeMount{
+		mount("host-log", "/var/log", true),
+		mount("host-proc", HostProcMountPath, true),
+	}
+	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+	return finish(c, spec, LogEnricherProfilingPort)
+}
+
+// bpfRecorderContainer loads the eBPF recorder: BPF and PERFMON to load
+// and attach programs, SYS_RESOURCE for locked memory on older kernels,
+// SYS_PTRACE to resolve other processes' mount namespaces in /proc. The
+// runtime's default seccomp profile filters bpf(2) and perf_event_open(2)
+// on several runtimes, so this container alone is Unconfined.
+func bpfRecorderContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
+	c := baseContainer(BpfRecorderContainer, cfg.DaemonImage, spec, []string{bpfRecorderCommand})
+	c.SecurityContext.Capabilities.Add = []corev1.Capability{"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
+	c.SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeUnconfined}
+	c.VolumeMounts = []corev1.VolumeMount{
+		mount("host-btf", "/sys/kernel/btf", true),
+		mount("host-proc", HostProcMountPath, true),
+	}
+	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+	return finish(c, spec, BpfRecorderProfilingPort)
+}
+
+// selinuxdContainer installs SELinux policy modules: it rewrites root-owned
+// policy files, hence the file-ownership capabilities, but needs no
+// privileged mode.
+func selinuxdContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
+	c := baseContainer(SelinuxdContainer, cfg.SelinuxdImage, spec, nil)
+	c.Args = nil
+	c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"}
+	c.VolumeMounts = []corev1.VolumeMount{
+		mount("host-etc-selinux", "/etc/selinux", false),
+		mount("host-fs-selinux", "/sys/fs/selinux", false),
+		mount("host-var-lib-selinux", "/var/lib/selinux", false),
+		mount("selinuxd-socket", SelinuxdSocketDir, false),
+	}
+	return finish(c, spec, 0)
+}
+
+// baseContainer has what every daemon container shares: the verbosity
+// flag, the node name and a locked-down security context carrying spod's
+// SELinux type.
+func baseContainer(name, image string, spec *spodv1alpha1.SPODSpec, args []string) corev1.Container {
+	typeTag := spec.SelinuxTypeTag
+	if typeTag == "" {
+		typeTag = spodv1alpha1.DefaultSelinuxTypeTag
+	}
+	return corev1.Container{
+		Name:  name,
+		Image: image,
+		Args:  append(slices.Clone(args), verbosityArg(spec)),
+		Env: []corev1.EnvVar{{Name: EnvNodeName, ValueFrom: &corev1.EnvVarSource{
+			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"},
+		}}},
+		SecurityContext: &corev1.SecurityContext{
+			RunAsUser:                ptrTo[int64](0),
+			AllowPrivilegeEscalation: ptrTo(false),
+			ReadOnlyRootFilesystem:   ptrTo(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SELinuxOptions:           &corev1.SELinuxOptions{Type: typeTag},
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
+}
+
+// finish adds the profiling switch and port and sorts the container's
+// lists. A zero port means the container serves no pprof endpoint.
+func finish(c corev1.Container, spec *spodv1alpha1.SPODSpec, pprofPort int32) corev1.Container {
+	if spec.EnableProfiling && pprofPort != 0 {
+		c.Env = append(c.Env,
+			corev1.EnvVar{Name: EnvProfiling, Value: "true"},
+			corev1.EnvVar{Name: EnvProfilingPort, Value: strconv.Itoa(int(pprofPort))})
+		c.Ports = []corev1.ContainerPort{{Name: "pprof-" + strconv.Itoa(int(pprofPort)), ContainerPort: pprofPort, Protocol: corev1.ProtocolTCP}}
+	}
+	slices.SortFunc(c.Env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(c.VolumeMounts, func(a, b corev1.VolumeMount) int { return strings.Compare(a.MountPath, b.MountPath) })
+	slices.Sort(c.SecurityContext.Capabilities.Add)
+	return c
+}
+
+// daemonResources are spod's daemonResourceRequirements or, when unset,
+// defaults sized for a daemon caching one node's objects.
+func daemonResources(spec *spodv1alpha1.SPODSpec) corev1.ResourceRequirements {
+	if spec.DaemonResourceRequirements != nil {
+		return *spec.DaemonResourceRequirements.DeepCopy()
+	}
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:              resource.MustParse("100m"),
+			corev1.ResourceMemory:           resource.MustParse("64Mi"),
+			corev1.ResourceEphemeralStorage: resource.MustParse("50Mi"),
+		},
+		Limits: corev1.ResourceList{
+			corev1.ResourceMemory:           resource.MustParse("128Mi"),
+			corev1.ResourceEphemeralStorage: resource.MustParse("200Mi"),
+		},
+	}
+}
+
+func mount(name, path string, readOnly bool) corev1.VolumeMount {
+	return corev1.VolumeMount{Name: name, MountPath: path, ReadOnly: readOnly}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -1,0 +1,207 @@
+package spod
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+var testConfig = Config{
+	Namespace: "spo", DaemonImage: "daemon:1", WebhookImage: "webhook:1",
+	SelinuxdImage: "selinuxd:1", KubeletDir: "/var/lib/kubelet",
+}
+
+func container(ds *appsv1.DaemonSet, name string) *corev1.Container {
+	for i := range ds.Spec.Template.Spec.Containers {
+		if ds.Spec.Template.Spec.Containers[i].Name == name {
+			return &ds.Spec.Template.Spec.Containers[i]
+		}
+	}
+	return nil
+}
+
+func envValue(c *corev1.Container, name string) string {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+func containerNames(ds *appsv1.DaemonSet) []string {
+	var out []string
+	for _, c := range ds.Spec.Template.Spec.Containers {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func TestBuildDaemonSetDefaults(t *testing.T) {
+	ds := BuildDaemonSet(&spodv1alpha1.SPODSpec{}, testConfig)
+	pod := ds.Spec.Template.Spec
+	if got := containerNames(ds); !slices.Equal(got, []string{DaemonContainer}) {
+		t.Errorf("containers %v, want only the daemon", got)
+	}
+	if pod.PriorityClassName != spodv1alpha1.DefaultPriorityClassName || pod.HostPID {
+		t.Errorf("priorityClassName %q hostPID %v", pod.PriorityClassName, pod.HostPID)
+	}
+	d := container(ds, DaemonContainer)
+	sc := d.SecurityContext
+	if sc.SELinuxOptions.Type != spodv1alpha1.DefaultSelinuxTypeTag || *sc.AllowPrivilegeEscalation ||
+		!*sc.ReadOnlyRootFilesystem || len(sc.Capabilities.Add) != 0 || sc.Privileged != nil {
+		t.Errorf("daemon security context too wide: %+v", sc)
+	}
+	if envValue(d, EnvOperatorNamespace) != "spo" || envValue(d, EnvKubeletDir) != "/var/lib/kubelet" {
+		t.Errorf("daemon env %+v", d.Env)
+	}
+	if len(d.Ports) != 0 || envValue(d, EnvProfiling) != "" {
+		t.Errorf("profiling is on by default")
+	}
+	if d.Resources.Requests.Memory().Cmp(resource.MustParse("64Mi")) != 0 {
+		t.Errorf("default resources %+v", d.Resources)
+	}
+}
+
+func TestBuildDaemonSetOptions(t *testing.T) {
+	on := true
+	for _, tc := range []struct {
+		name  string
+		spec  spodv1alpha1.SPODSpec
+		cfg   func(*Config)
+		check func(t *testing.T, ds *appsv1.DaemonSet)
+	}{{
+		name: "log enricher from spod, with hostPID",
+		spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true},
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			if !slices.Equal(containerNames(ds), []string{DaemonContainer, LogEnricherContainer}) || !ds.Spec.Template.Spec.HostPID {
+				t.Errorf("containers %v hostPID %v", containerNames(ds), ds.Spec.Template.Spec.HostPID)
+			}
+		},
+	}, {
+		name: "log enricher from ENABLE_LOG_ENRICHER",
+		cfg:  func(c *Config) { c.ForceLogEnricher = true },
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			if container(ds, LogEnricherContainer) == nil {
+				t.Errorf("no log enricher")
+			}
+		},
+	}, {
+		name: "bpf recorder gets BPF capabilities, nothing privileged",
+		spec: spodv1alpha1.SPODSpec{EnableBpfRecorder: true},
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			c := container(ds, BpfRecorderContainer)
+			want := []corev1.Capability{"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
+			if c == nil || !slices.Equal(c.SecurityContext.Capabilities.Add, want) || c.SecurityContext.Privileged != nil {
+				t.Errorf("bpf recorder %+v", c)
+			}
+		},
+	}, {
+		name: "selinuxd",
+		spec: spodv1alpha1.SPODSpec{EnableSelinux: &on},
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			if c := container(ds, SelinuxdContainer); c == nil || c.Image != "selinuxd:1" {
+				t.Errorf("selinuxd %+v", c)
+			}
+			if envValue(container(ds, DaemonContainer), EnvSelinux) != "true" {
+				t.Errorf("daemon not told about SELinux")
+			}
+		},
+	}, {
+		name: "profiling ports per container",
+		spec: spodv1alpha1.SPODSpec{EnableProfiling: true, EnableLogEnricher: true, EnableBpfRecorder: true},
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			for name, port := range map[string]int32{DaemonContainer: 6060, LogEnricherContainer: 6061, BpfRecorderContainer: 6062} {
+				c := container(ds, name)
+				if len(c.Ports) != 1 || c.Ports[0].ContainerPort != port || envValue(c, EnvProfilingPort) != strconv.Itoa(int(port)) {
+					t.Errorf("%s ports %+v env %+v", name, c.Ports, c.Env)
+				}
+			}
+		},
+	}, {
+		name: "apparmor through the deprecated spelling",
+		spec: spodv1alpha1.SPODSpec{DeprecatedAppArmorEnabled: "true"},
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			c := container(ds, DaemonContainer)
+			if envValue(c, EnvAppArmor) != "true" || !slices.Equal(c.SecurityContext.Capabilities.Add, []corev1.Capability{"MAC_ADMIN"}) {
+				t.Errorf("daemon %+v", c.SecurityContext)
+			}
+		},
+	}, {
+		name: "selinux type tag in every container",
+		spec: spodv1alpha1.SPODSpec{SelinuxTypeTag: "unconfined_t", EnableLogEnricher: true, EnableBpfRecorder: true, EnableSelinux: &on},
+		check: func(t *testing.T, ds *appsv1.DaemonSet) {
+			for _, c := range ds.Spec.Template.Spec.Containers {
+				if c.SecurityContext.SELinuxOptions.Type != "unconfined_t" {
+					t.Errorf("%s has %q", c.Name, c.SecurityContext.SELinuxOptions.Type)
+				}
+			}
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			ds := BuildDaemonSet(&tc.spec, cfg)
+			tc.check(t, ds)
+			checkVolumesMatchMounts(t, ds)
+		})
+	}
+}
+
+// checkVolumesMatchMounts fails unless every mounted volume is declared
+// with a source and every declared volume is mounted.
+func checkVolumesMatchMounts(t *testing.T, ds *appsv1.DaemonSet) {
+	t.Helper()
+	declared := map[string]bool{}
+	for _, v := range ds.Spec.Template.Spec.Volumes {
+		if v.HostPath == nil && v.EmptyDir == nil {
+			t.Errorf("volume %s has no source", v.Name)
+		}
+		declared[v.Name] = true
+	}
+	mounted := map[string]bool{}
+	for _, c := range ds.Spec.Template.Spec.Containers {
+		for _, m := range c.VolumeMounts {
+			if !declared[m.Name] {
+				t.Errorf("%s mounts undeclared %s", c.Name, m.Name)
+			}
+			mounted[m.Name] = true
+		}
+	}
+	for name := range declared {
+		if !mounted[name] {
+			t.Errorf("volume %s is not mounted", name)
+		}
+	}
+}
+
+func TestBuildDeterministicAndPure(t *testing.T) {
+	on := true
+	spec := spodv1alpha1.SPODSpec{
+		EnableLogEnricher: true, EnableBpfRecorder: true, EnableSelinux: &on, EnableProfiling: true,
+		Tolerations:      []corev1.Toleration{{Key: "a", Operator: corev1.TolerationOpExists}},
+		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "pull"}},
+	}
+	before, _ := json.Marshal(spec)
+	a, _ := json.Marshal(BuildDaemonSet(&spec, testConfig))
+	b, _ := json.Marshal(BuildDaemonSet(&spec, testConfig))
+	if string(a) != string(b) {
+		t.Errorf("two builds differ")
+	}
+	ds := BuildDaemonSet(&spec, testConfig)
+	ds.Spec.Template.Spec.Tolerations[0].Key = "changed"
+	ds.Spec.Template.Spec.ImagePullSecrets[0].Name = "changed"
+	after, _ := json.Marshal(spec)
+	if string(before) != string(after) {
+		t.Errorf("the built DaemonSet shares memory with spec")
+	}
+}

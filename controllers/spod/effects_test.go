@@ -1,0 +1,137 @@
+package spod_test
+
+import (
+	"context"
+	"slices"
+
+	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/controllers/spod"
+)
+
+// effect asserts that one spod spec field, as set in d.spod, shows in
+// what the controller deployed.
+type effect func(ctx context.Context, g Gomega, d deployed)
+
+// effects has one entry per spec field the manual patches. A patch
+// setting a field without an entry fails the suite, so a new manual
+// command cannot go untested.
+var effects = map[string]effect{
+	"webhookOptions":             webhookOptionsEffect,
+	"priorityClassName":          priorityClassEffect,
+	"verbosity":                  verbosityEffect,
+	"selinuxTypeTag":             selinuxTypeEffect,
+	"daemonResourceRequirements": resourcesEffect,
+	"allowedSyscalls":            allowedSyscallsEffect,
+	"tolerations":                tolerationsEffect,
+	"affinity":                   affinityEffect,
+	"enableMemoryOptimization":   envEffect(spod.EnvMemoryOptimization),
+	"enableBpfRecorder":          recorderEffect(spod.BpfRecorderContainer),
+	"enableLogEnricher":          recorderEffect(spod.LogEnricherContainer),
+	"enableProfiling":            profilingEffect,
+	"hostProcVolumePath":         hostProcEffect,
+	"apparmorenabled":            appArmorEffect,
+}
+
+func webhookOptionsEffect(_ context.Context, g Gomega, d deployed) {
+	g.Expect(d.spod.Spec.WebhookOpts).NotTo(BeEmpty())
+	for _, opt := range d.spod.Spec.WebhookOpts {
+		i := slices.IndexFunc(d.mwc.Webhooks, func(h admissionregistrationv1.MutatingWebhook) bool { return h.Name == opt.Name })
+		g.Expect(i).To(BeNumerically(">=", 0), opt.Name)
+		h := d.mwc.Webhooks[i]
+		if opt.FailurePolicy != nil {
+			g.Expect(*h.FailurePolicy).To(Equal(*opt.FailurePolicy))
+		}
+		if opt.NamespaceSelector != nil {
+			g.Expect(equality.Semantic.DeepEqual(h.NamespaceSelector, opt.NamespaceSelector)).To(BeTrue(), opt.Name)
+		}
+		if opt.ObjectSelector != nil {
+			g.Expect(equality.Semantic.DeepEqual(h.ObjectSelector, opt.ObjectSelector)).To(BeTrue(), opt.Name)
+		}
+	}
+}
+
+func priorityClassEffect(_ context.Context, g Gomega, d deployed) {
+	g.Expect(d.ds.Spec.Template.Spec.PriorityClassName).To(Equal(d.spod.Spec.PriorityClassName))
+	g.Expect(d.ds.Spec.Template.Spec.PriorityClassName).NotTo(Equal(spodv1alpha1.DefaultPriorityClassName))
+}
+
+func verbosityEffect(_ context.Context, g Gomega, d deployed) {
+	for _, c := range d.ds.Spec.Template.Spec.Containers {
+		g.Expect(c.Args).To(ContainElement("--verbosity=1"), c.Name)
+	}
+	g.Expect(d.webhook.Spec.Template.Spec.Containers[0].Args).To(ContainElement("--verbosity=1"))
+}
+
+func selinuxTypeEffect(_ context.Context, g Gomega, d deployed) {
+	for _, c := range d.ds.Spec.Template.Spec.Containers {
+		g.Expect(c.SecurityContext.SELinuxOptions.Type).To(Equal("unconfined_t"), c.Name)
+	}
+}
+
+func resourcesEffect(_ context.Context, g Gomega, d deployed) {
+	got := d.container(spod.DaemonContainer).Resources
+	g.Expect(equality.Semantic.DeepEqual(got, *d.spod.Spec.DaemonResourceRequirements)).To(BeTrue(), "%+v", got)
+}
+
+// allowedSyscallsEffect checks the daemon reads the spod that holds the
+// list: the node daemon reads allowedSyscalls from spod itself, in the
+// namespace the DaemonSet tells it.
+func allowedSyscallsEffect(ctx context.Context, g Gomega, d deployed) {
+	ns := envOf(d.container(spod.DaemonContainer), spod.EnvOperatorNamespace)
+	g.Expect(ns).To(Equal(d.spod.Namespace))
+	read := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
+	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: spodv1alpha1.Name}, read)).To(Succeed())
+	g.Expect(read.Spec.AllowedSyscalls).To(ConsistOf("exit", "exit_group", "futex", "nanosleep"))
+}
+
+func tolerationsEffect(_ context.Context, g Gomega, d deployed) {
+	g.Expect(d.ds.Spec.Template.Spec.Tolerations).To(Equal(d.spod.Spec.Tolerations))
+	g.Expect(d.ds.Spec.Template.Spec.Tolerations).NotTo(BeEmpty())
+}
+
+func affinityEffect(_ context.Context, g Gomega, d deployed) {
+	g.Expect(d.ds.Spec.Template.Spec.Affinity).NotTo(BeNil())
+	g.Expect(equality.Semantic.DeepEqual(d.ds.Spec.Template.Spec.Affinity, d.spod.Spec.Affinity)).To(BeTrue())
+}
+
+func envEffect(name string) effect {
+	return func(_ context.Context, g Gomega, d deployed) {
+		g.Expect(envOf(d.container(spod.DaemonContainer), name)).To(Equal("true"))
+	}
+}
+
+// recorderEffect checks the recorder container runs and the pod shares
+// the node's pid namespace, which only recording needs.
+func recorderEffect(name string) effect {
+	return func(_ context.Context, g Gomega, d deployed) {
+		g.Expect(d.container(name)).NotTo(BeNil(), name)
+		g.Expect(d.ds.Spec.Template.Spec.HostPID).To(BeTrue())
+		g.Expect(envOf(d.container(spod.DaemonContainer), spod.EnvRecording)).To(Equal("true"))
+	}
+}
+
+func profilingEffect(_ context.Context, g Gomega, d deployed) {
+	c := d.container(spod.DaemonContainer)
+	g.Expect(c.Ports).To(ContainElement(HaveField("ContainerPort", spod.DaemonProfilingPort)))
+	g.Expect(envOf(c, spod.EnvProfiling)).To(Equal("true"))
+	g.Expect(envOf(c, spod.EnvProfilingPort)).To(Equal("6060"))
+}
+
+func hostProcEffect(_ context.Context, g Gomega, d deployed) {
+	i := slices.IndexFunc(d.ds.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == "host-proc" })
+	g.Expect(i).To(BeNumerically(">=", 0))
+	g.Expect(d.ds.Spec.Template.Spec.Volumes[i].HostPath.Path).To(Equal("/my-proc"))
+	g.Expect(d.container(spod.DaemonContainer).Args).To(ContainElement("--host-proc=" + spod.HostProcMountPath))
+}
+
+func appArmorEffect(_ context.Context, g Gomega, d deployed) {
+	c := d.container(spod.DaemonContainer)
+	g.Expect(envOf(c, spod.EnvAppArmor)).To(Equal("true"))
+	g.Expect(c.SecurityContext.Capabilities.Add).To(ConsistOf(corev1.Capability("MAC_ADMIN")))
+}

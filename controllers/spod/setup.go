@@ -1,0 +1,68 @@
+package spod
+
+import (
+	"context"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/webhookconfig"
+)
+
+// CacheOptions limit the manager's cache of the kinds this controller
+// owns to the operator's namespace (and the one webhook configuration),
+// so a cluster with many DaemonSets, Deployments and Services does not
+// fill the manager's memory.
+func CacheOptions(namespace string) map[client.Object]cache.ByObject {
+	own := map[string]cache.Config{namespace: {}}
+	return map[client.Object]cache.ByObject{
+		&appsv1.DaemonSet{}:                            {Namespaces: own},
+		&appsv1.Deployment{}:                           {Namespaces: own},
+		&corev1.Service{}:                              {Namespaces: own},
+		&spodv1alpha1.SecurityProfilesOperatorDaemon{}: {Namespaces: own},
+		&admissionregistrationv1.MutatingWebhookConfiguration{}: {
+			Field: fields.OneTermEqualSelector("metadata.name", webhookconfig.Name),
+		},
+	}
+}
+
+// SetupWithManager registers the controller and creates the default spod
+// once the manager starts (after winning the leader election).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.Add(manager.RunnableFunc(r.EnsureDefault)); err != nil {
+		return err
+	}
+	isSpod := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetNamespace() == r.Config.Namespace && o.GetName() == spodv1alpha1.Name
+	})
+	isWebhookConfig := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetName() == webhookconfig.Name
+	})
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("spod").
+		For(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, builder.WithPredicates(isSpod)).
+		Owns(&appsv1.DaemonSet{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Watches(&admissionregistrationv1.MutatingWebhookConfiguration{},
+			handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isWebhookConfig)).
+		Complete(r)
+}
+
+// defaultRequest maps any event to the one spod: the webhook configuration
+// is cluster-scoped and cannot name spod as its owner.
+func (r *Reconciler) defaultRequest(context.Context, client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: r.Config.Namespace, Name: spodv1alpha1.Name}}}
+}

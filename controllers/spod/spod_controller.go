@@ -1,0 +1,133 @@
+package spod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+// The finalizers rule exists because the owner references the controller
+// sets block owner deletion, which the API server only allows to whoever
+// may update the owner's finalizers.
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=daemonsets;deployments,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch;create;patch
+
+// FieldOwner is the field manager of every object the controller applies.
+const FieldOwner = "spo-manager"
+
+// Reconciler deploys what spod describes and reports its rollout.
+type Reconciler struct {
+	Client client.Client
+	Events events.EventRecorder
+	Config Config
+}
+
+// Reconcile creates the default spod if it is missing, applies the
+// objects its spec describes and writes its status.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
+	if err := r.Client.Get(ctx, req.NamespacedName, spod); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, r.EnsureDefault(ctx)
+		}
+		return ctrl.Result{}, err
+	}
+	if spod.Status.State == "" {
+		return ctrl.Result{}, r.writeStatus(ctx, spod, Decide("", nil, nil))
+	}
+	ds, deployErr := r.deploy(ctx, spod)
+	d := Decide(spod.Status.State, ds, deployErr)
+	if err := r.writeStatus(ctx, spod, d); err != nil {
+		return ctrl.Result{}, errors.Join(deployErr, err)
+	}
+	if apierrors.IsInvalid(deployErr) {
+		// The API server refused what spod's spec produced (e.g. a
+		// malformed toleration): retrying cannot help until spod changes.
+		return ctrl.Result{}, reconcile.TerminalError(deployErr)
+	}
+	return ctrl.Result{}, deployErr
+}
+
+// EnsureDefault creates the default spod in the operator namespace unless
+// it exists. The API server fills the documented defaults.
+func (r *Reconciler) EnsureDefault(ctx context.Context) error {
+	spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{
+		ObjectMeta: metav1.ObjectMeta{Name: spodv1alpha1.Name, Namespace: r.Config.Namespace},
+	}
+	err := r.Client.Create(ctx, spod)
+	if err == nil {
+		ctrl.LoggerFrom(ctx).Info("Created the default spod", "namespace", r.Config.Namespace)
+		return nil
+	}
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return fmt.Errorf("create default spod: %w", err)
+}
+
+// deploy applies every object spod's spec describes and returns the
+// DaemonSet as stored, with the status the DaemonSet controller wrote.
+func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon) (*appsv1.DaemonSet, error) {
+	spec := &spod.Spec
+	ds := BuildDaemonSet(spec, r.Config)
+	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config)}
+	for _, obj := range owned {
+		obj.SetOwnerReferences([]metav1.OwnerReference{ownerRef(spod)})
+		if err := r.apply(ctx, obj); err != nil {
+			return nil, err
+		}
+	}
+	// Cluster-scoped: it cannot have spod as owner.
+	if err := r.apply(ctx, BuildWebhookConfiguration(spec, r.Config)); err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+// writeStatus patches spod's status when d changes it, and records an
+// event on every state transition.
+func (r *Reconciler) writeStatus(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, d Decision) error {
+	previous := spod.Status.State
+	patch := client.MergeFrom(spod.DeepCopy())
+	if !ApplyDecision(&spod.Status, spod.Generation, d) {
+		return nil
+	}
+	if err := r.Client.Status().Patch(ctx, spod, patch); err != nil {
+		return fmt.Errorf("write spod status: %w", err)
+	}
+	if previous != d.State && r.Events != nil {
+		kind := corev1.EventTypeNormal
+		if d.State == spodv1alpha1.StateError {
+			kind = corev1.EventTypeWarning
+		}
+		r.Events.Eventf(spod, nil, kind, d.Reason, "Deploy", "%s", d.Message)
+	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Updated spod status", "state", d.State, "message", d.Message)
+	return nil
+}
+
+func ownerRef(spod *spodv1alpha1.SecurityProfilesOperatorDaemon) metav1.OwnerReference {
+	return metav1.OwnerReference{
+		APIVersion:         spodv1alpha1.GroupVersion.String(),
+		Kind:               "SecurityProfilesOperatorDaemon",
+		Name:               spod.Name,
+		UID:                spod.UID,
+		Controller:         ptrTo(true),
+		BlockOwnerDeletion: ptrTo(true),
+	}
+}

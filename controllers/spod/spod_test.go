@@ -1,0 +1,148 @@
+package spod_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/controllers/spod"
+	"github.com/securityprofiles/operator/test/spodpatches"
+)
+
+const timeout = 20 * time.Second
+
+// The specs share the one spod and the cluster-scoped webhook
+// configuration, so they run in order; each leaves spod as it found it.
+var _ = Describe("The spod controller", Ordered, func() {
+	var baseline string
+
+	It("creates the default spod and deploys it", func(ctx SpecContext) {
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateCreating))
+		d := read(ctx, Default)
+		Expect(d.spod.Spec.PriorityClassName).To(Equal(spodv1alpha1.DefaultPriorityClassName))
+		Expect(d.container(spod.DaemonContainer).Image).To(Equal(cfg.DaemonImage))
+		Expect(d.container(spod.DaemonContainer).VolumeMounts).To(ContainElement(HaveField("MountPath", cfg.KubeletDir)))
+		Expect(envOf(d.container(spod.DaemonContainer), spod.EnvKubeletDir)).To(Equal(cfg.KubeletDir))
+		Expect(d.ds.Spec.Template.Spec.HostPID).To(BeFalse())
+		Expect(*d.webhook.Spec.Replicas).To(BeNumerically(">=", 2))
+		Expect(d.mwc.Webhooks).To(HaveLen(2))
+		Expect(d.mwc.Webhooks[0].ClientConfig.Service.Name).To(Equal(d.service.Name))
+		Expect(meta.IsStatusConditionFalse(d.spod.Status.Conditions, "Ready")).To(BeTrue())
+		baseline = d.fingerprint()
+	})
+
+	It("goes RUNNING when the DaemonSet is ready, and UPDATING while a change rolls out", func(ctx SpecContext) {
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+		d := read(ctx, Default)
+		Expect(meta.IsStatusConditionTrue(d.spod.Status.Conditions, "Ready")).To(BeTrue())
+		Eventually(func(g Gomega) {
+			list := &eventsv1.EventList{}
+			g.Expect(env.Client.List(ctx, list, client.InNamespace(cfg.Namespace))).To(Succeed())
+			g.Expect(list.Items).To(ContainElement(HaveField("Reason", spod.ReasonRunning)))
+		}).WithTimeout(timeout).Should(Succeed())
+
+		patchSpod(ctx, `{"spec":{"verbosity":1}}`)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateUpdating))
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+		patchSpod(ctx, revertBody(`{"spec":{"verbosity":1}}`))
+		Eventually(func(g Gomega) string { return read(ctx, g).fingerprint() }).WithTimeout(timeout).Should(Equal(baseline))
+	})
+
+	It("has the manual's fifteen patches", func() {
+		Expect(spodpatches.Manual).To(HaveLen(15))
+	})
+
+	for i, body := range spodpatches.Manual {
+		It("applies and reverts manual patch "+string(rune('A'+i))+" "+specKeysLabel(body), func(ctx SpecContext) {
+			for _, k := range specKeys(body) {
+				Expect(effects).To(HaveKey(k), "no assertion for spec field %s", k)
+			}
+			patchSpod(ctx, body)
+			Eventually(func(g Gomega) {
+				d := read(ctx, g)
+				for _, k := range specKeys(body) {
+					effects[k](ctx, g, d)
+				}
+				// allowedSyscalls changes nothing the manager deploys:
+				// the daemon reads it from spod.
+				if specKeysLabel(body) != "allowedSyscalls" {
+					g.Expect(d.fingerprint()).NotTo(Equal(baseline))
+				}
+			}).WithTimeout(timeout).Should(Succeed())
+
+			patchSpod(ctx, revertBody(body))
+			Eventually(func(g Gomega) string { return read(ctx, g).fingerprint() }).WithTimeout(timeout).Should(Equal(baseline))
+		})
+	}
+
+	It("makes no writes when reconciling an unchanged spod twice", func(ctx SpecContext) {
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+		before := read(ctx, Default).resourceVersions()
+		r := &spod.Reconciler{Client: env.Client, Config: cfg}
+		for range 2 {
+			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: spodKey()})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		Expect(read(ctx, Default).resourceVersions()).To(Equal(before))
+	})
+
+	It("leaves fields other parties set on the webhook configuration alone", func(ctx SpecContext) {
+		d := read(ctx, Default)
+		for i := range d.mwc.Webhooks {
+			d.mwc.Webhooks[i].ClientConfig.CABundle = []byte("injected CA")
+		}
+		d.mwc.Labels = map[string]string{"platform.example.com/managed": "true"}
+		Expect(env.Client.Update(ctx, d.mwc, client.FieldOwner("cainjector"))).To(Succeed())
+		injected := d.mwc.ResourceVersion
+
+		r := &spod.Reconciler{Client: env.Client, Config: cfg}
+		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: spodKey()})
+		Expect(err).NotTo(HaveOccurred())
+		after := read(ctx, Default).mwc
+		Expect(after.ResourceVersion).To(Equal(injected))
+		Expect(after.Webhooks[0].ClientConfig.CABundle).To(Equal([]byte("injected CA")))
+	})
+
+	It("reports ERROR with the API server's message for a spec it cannot deploy, and recovers", func(ctx SpecContext) {
+		bad := `{"spec":{"tolerations":[{"key":"k","operator":"Exists","value":"v"}]}}`
+		patchSpod(ctx, bad)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateError))
+		d := read(ctx, Default)
+		Expect(d.spod.Status.Message).To(ContainSubstring("tolerations"))
+		Expect(meta.IsStatusConditionFalse(d.spod.Status.Conditions, "Ready")).To(BeTrue())
+
+		patchSpod(ctx, revertBody(bad))
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+	})
+
+	It("recreates spod when it is deleted", func(ctx SpecContext) {
+		old := read(ctx, Default).spod
+		Expect(env.Client.Delete(ctx, old)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(read(ctx, g).spod.UID).NotTo(Equal(old.UID))
+		}).WithTimeout(timeout).Should(Succeed())
+	})
+})
+
+// specKeysLabel names a patch by the spec fields it sets.
+func specKeysLabel(body string) string {
+	keys := specKeys(body)
+	out := ""
+	for i, k := range keys {
+		if i > 0 {
+			out += ","
+		}
+		out += k
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package spod
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+// Condition reasons and event reasons.
+const (
+	ReasonPending  = "Pending"
+	ReasonCreating = "Creating"
+	ReasonUpdating = "Updating"
+	ReasonRunning  = "Running"
+	ReasonError    = "DeployFailed"
+)
+
+// Decision is the status a pass computed.
+type Decision struct {
+	State   spodv1alpha1.SPODState
+	Reason  string
+	Message string
+}
+
+// Decide turns what a pass observed into spod's state. deployErr is the
+// error of writing the desired objects; ds is the DaemonSet as the API
+// server returned it, nil when it could not be written. previous is the
+// state before this pass: a DaemonSet that was running before and now
+// rolls out a change is UPDATING, one that never ran is CREATING.
+func Decide(previous spodv1alpha1.SPODState, ds *appsv1.DaemonSet, deployErr error) Decision {
+	if deployErr != nil {
+		return Decision{State: spodv1alpha1.StateError, Reason: ReasonError, Message: deployErr.Error()}
+	}
+	if ds == nil {
+		return Decision{State: spodv1alpha1.StatePending, Reason: ReasonPending, Message: "Waiting for the daemon to be deployed"}
+	}
+	if DaemonSetReady(ds) {
+		return Decision{State: spodv1alpha1.StateRunning, Reason: ReasonRunning, Message: "The daemon runs on every node"}
+	}
+	if previous == spodv1alpha1.StateRunning || previous == spodv1alpha1.StateUpdating {
+		return Decision{State: spodv1alpha1.StateUpdating, Reason: ReasonUpdating, Message: "Rolling out the daemon's new configuration"}
+	}
+	return Decision{State: spodv1alpha1.StateCreating, Reason: ReasonCreating, Message: "Waiting for the daemon to run on every node"}
+}
+
+// DaemonSetReady reports whether the DaemonSet controller has seen the
+// current spec and every scheduled pod runs it and is available. A
+// DaemonSet scheduled on no node is not ready: a daemon that runs nowhere
+// installs nothing.
+func DaemonSetReady(ds *appsv1.DaemonSet) bool {
+	s := ds.Status
+	return s.ObservedGeneration >= ds.Generation &&
+		s.DesiredNumberScheduled > 0 &&
+		s.UpdatedNumberScheduled == s.DesiredNumberScheduled &&
+		s.NumberAvailable == s.DesiredNumberScheduled &&
+		s.NumberUnavailable == 0
+}
+
+// ApplyDecision writes d into status, keeping the Ready condition in step
+// with the state string, and reports whether anything changed.
+func ApplyDecision(status *spodv1alpha1.SPODStatus, generation int64, d Decision) bool {
+	before := status.DeepCopy()
+	status.State = d.State
+	status.Message = d.Message
+	cond := metav1.Condition{
+		Type:               "Ready",
+		Status:             metav1.ConditionFalse,
+		Reason:             d.Reason,
+		Message:            d.Message,
+		ObservedGeneration: generation,
+	}
+	if d.State == spodv1alpha1.StateRunning {
+		cond.Status = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&status.Conditions, cond)
+	return !equality.Semantic.DeepEqual(before, status)
+}

@@ -1,0 +1,66 @@
+package spod
+
+import (
+	"errors"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+func daemonSet(generation, observed int64, desired, updated, available int32) *appsv1.DaemonSet {
+	ds := &appsv1.DaemonSet{}
+	ds.Generation = generation
+	ds.Status = appsv1.DaemonSetStatus{
+		ObservedGeneration: observed, DesiredNumberScheduled: desired,
+		UpdatedNumberScheduled: updated, NumberAvailable: available, NumberUnavailable: desired - available,
+	}
+	return ds
+}
+
+func TestDecide(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		previous spodv1alpha1.SPODState
+		ds       *appsv1.DaemonSet
+		err      error
+		want     spodv1alpha1.SPODState
+	}{
+		{"nothing deployed yet", "", nil, nil, spodv1alpha1.StatePending},
+		{"write failed", spodv1alpha1.StateRunning, nil, errors.New("boom"), spodv1alpha1.StateError},
+		{"first rollout", spodv1alpha1.StatePending, daemonSet(1, 0, 0, 0, 0), nil, spodv1alpha1.StateCreating},
+		{"fully ready", spodv1alpha1.StateCreating, daemonSet(1, 1, 3, 3, 3), nil, spodv1alpha1.StateRunning},
+		{"change not yet observed", spodv1alpha1.StateRunning, daemonSet(2, 1, 3, 3, 3), nil, spodv1alpha1.StateUpdating},
+		{"rolling", spodv1alpha1.StateUpdating, daemonSet(2, 2, 3, 1, 2), nil, spodv1alpha1.StateUpdating},
+		{"scheduled nowhere", spodv1alpha1.StateCreating, daemonSet(1, 1, 0, 0, 0), nil, spodv1alpha1.StateCreating},
+		{"recovering from an error", spodv1alpha1.StateError, daemonSet(1, 1, 3, 1, 1), nil, spodv1alpha1.StateCreating},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Decide(tc.previous, tc.ds, tc.err); got.State != tc.want {
+				t.Errorf("got %s (%s), want %s", got.State, got.Message, tc.want)
+			}
+		})
+	}
+}
+
+func TestApplyDecision(t *testing.T) {
+	var status spodv1alpha1.SPODStatus
+	running := Decide(spodv1alpha1.StateCreating, daemonSet(1, 1, 1, 1, 1), nil)
+	if !ApplyDecision(&status, 4, running) {
+		t.Fatalf("first decision reported no change")
+	}
+	c := meta.FindStatusCondition(status.Conditions, "Ready")
+	if status.State != spodv1alpha1.StateRunning || c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != 4 {
+		t.Errorf("status %+v", status)
+	}
+	if ApplyDecision(&status, 4, running) {
+		t.Errorf("the same decision reported a change")
+	}
+	if !ApplyDecision(&status, 5, Decide(spodv1alpha1.StateRunning, nil, errors.New("boom"))) ||
+		meta.IsStatusConditionTrue(status.Conditions, "Ready") || status.Message != "boom" {
+		t.Errorf("error not reflected: %+v", status)
+	}
+}

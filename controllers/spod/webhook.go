@@ -1,0 +1,140 @@
+package spod
+
+import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/webhookconfig"
+)
+
+// Names and ports of the webhook server's objects.
+const (
+	WebhookDeploymentName = "security-profiles-operator-webhook"
+	WebhookServiceName    = "webhook-service"
+	WebhookServiceAccount = "spo-webhook"
+	// WebhookCertSecret holds the webhook's serving certificate (tls.crt,
+	// tls.key), issued by cert-manager or the platform.
+	WebhookCertSecret = "webhook-server-cert"
+	// WebhookReplicas keeps admission available while one replica is
+	// drained or rescheduled; with failurePolicy Fail a single replica
+	// would block pod creation in opted-in namespaces during that time.
+	WebhookReplicas int32 = 2
+	webhookPort     int32 = 9443
+	webhookProbe    int32 = 8082
+	webhookCertDir        = "/tmp/k8s-webhook-server/serving-certs"
+)
+
+// webhookCertificate is the cert-manager Certificate that issues
+// WebhookCertSecret.
+const webhookCertificate = "webhook-cert"
+
+// injectCAAnnotation asks cert-manager's CA injector to fill each
+// webhook's caBundle from the webhook certificate. The manager never sets
+// caBundle itself, so it does not own that field and the injector's
+// writes cause no update loop.
+const injectCAAnnotation = "cert-manager.io/inject-ca-from"
+
+// WebhookLabels select the webhook server pods.
+func WebhookLabels() map[string]string {
+	return map[string]string{"app": "security-profiles-operator", "name": "security-profiles-operator-webhook"}
+}
+
+// BuildWebhookDeployment returns the webhook server Deployment.
+func BuildWebhookDeployment(spec *spodv1alpha1.SPODSpec, cfg Config) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: WebhookDeploymentName, Namespace: cfg.Namespace, Labels: WebhookLabels()},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptrTo(WebhookReplicas),
+			Selector: &metav1.LabelSelector{MatchLabels: WebhookLabels()},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: WebhookLabels()},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: WebhookServiceAccount,
+					ImagePullSecrets:   append([]corev1.LocalObjectReference(nil), spec.ImagePullSecrets...),
+					NodeSelector:       map[string]string{corev1.LabelOSStable: "linux"},
+					Affinity:           spreadAcrossNodes(),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsNonRoot:   ptrTo(true),
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Containers: []corev1.Container{webhookContainer(spec, cfg)},
+					Volumes: []corev1.Volume{{Name: "cert", VolumeSource: corev1.VolumeSource{
+						Secret: &corev1.SecretVolumeSource{SecretName: WebhookCertSecret},
+					}}},
+				},
+			},
+		},
+	}
+}
+
+// webhookContainer serves admission from an in-memory cache; it needs no
+// privilege at all.
+func webhookContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
+	probe := func(path string) *corev1.Probe {
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: path, Port: intstr.FromInt32(webhookProbe),
+		}}}
+	}
+	return corev1.Container{
+		Name:  "webhook",
+		Image: cfg.WebhookImage,
+		Args:  []string{verbosityArg(spec)},
+		Env:   []corev1.EnvVar{{Name: EnvOperatorNamespace, Value: cfg.Namespace}},
+		Ports: []corev1.ContainerPort{{Name: "webhook", ContainerPort: webhookPort, Protocol: corev1.ProtocolTCP}},
+		SecurityContext: &corev1.SecurityContext{
+			RunAsUser:                ptrTo[int64](65535),
+			AllowPrivilegeEscalation: ptrTo(false),
+			ReadOnlyRootFilesystem:   ptrTo(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+		VolumeMounts:   []corev1.VolumeMount{mount("cert", webhookCertDir, true)},
+		LivenessProbe:  probe("/healthz"),
+		ReadinessProbe: probe("/readyz"),
+	}
+}
+
+// spreadAcrossNodes prefers putting the replicas on different nodes, so
+// one node failure does not take admission down.
+func spreadAcrossNodes() *corev1.Affinity {
+	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100,
+			PodAffinityTerm: corev1.PodAffinityTerm{
+				TopologyKey:   corev1.LabelHostname,
+				LabelSelector: &metav1.LabelSelector{MatchLabels: WebhookLabels()},
+			},
+		}},
+	}}
+}
+
+// BuildWebhookService returns the Service the API server calls the
+// webhooks through.
+func BuildWebhookService(cfg Config) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: WebhookServiceName, Namespace: cfg.Namespace, Labels: WebhookLabels()},
+		Spec: corev1.ServiceSpec{
+			Selector: WebhookLabels(),
+			Ports: []corev1.ServicePort{{
+				Name: "https", Port: 443, TargetPort: intstr.FromInt32(webhookPort), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+// BuildWebhookConfiguration returns spo-mutating-webhook-configuration with
+// spod's webhookOptions applied, pointing at the webhook Service.
+func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config) *admissionregistrationv1.MutatingWebhookConfiguration {
+	mwc := webhookconfig.Build(webhookconfig.ClientConfig{
+		Service: &admissionregistrationv1.ServiceReference{
+			Namespace: cfg.Namespace, Name: WebhookServiceName, Port: ptrTo[int32](443),
+		},
+	}, spec.WebhookOpts)
+	mwc.Annotations = map[string]string{injectCAAnnotation: cfg.Namespace + "/" + webhookCertificate}
+	return mwc
+}

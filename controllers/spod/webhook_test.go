@@ -1,0 +1,37 @@
+package spod
+
+import (
+	"testing"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+)
+
+func TestBuildWebhook(t *testing.T) {
+	ignore := admissionregistrationv1.Ignore
+	spec := &spodv1alpha1.SPODSpec{Verbosity: 1, WebhookOpts: []spodv1alpha1.WebhookOptions{
+		{Name: spodv1alpha1.BindingWebhookName, FailurePolicy: &ignore},
+	}}
+	dep := BuildWebhookDeployment(spec, testConfig)
+	if *dep.Spec.Replicas < 2 || dep.Namespace != "spo" || dep.Spec.Template.Spec.Containers[0].Image != "webhook:1" {
+		t.Errorf("deployment %+v", dep.Spec)
+	}
+	if args := dep.Spec.Template.Spec.Containers[0].Args; len(args) != 1 || args[0] != "--verbosity=1" {
+		t.Errorf("webhook args %v", args)
+	}
+	svc := BuildWebhookService(testConfig)
+	mwc := BuildWebhookConfiguration(spec, testConfig)
+	for _, h := range mwc.Webhooks {
+		ref := h.ClientConfig.Service
+		if ref == nil || ref.Name != svc.Name || ref.Namespace != svc.Namespace || *ref.Port != svc.Spec.Ports[0].Port {
+			t.Errorf("%s does not call the webhook Service: %+v", h.Name, h.ClientConfig)
+		}
+		if len(h.ClientConfig.CABundle) != 0 {
+			t.Errorf("%s sets caBundle; the CA injector owns it", h.Name)
+		}
+	}
+	if *mwc.Webhooks[0].FailurePolicy != ignore || *mwc.Webhooks[1].FailurePolicy != admissionregistrationv1.Fail {
+		t.Errorf("webhookOptions not applied")
+	}
+}
