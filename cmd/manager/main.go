@@ -2,14 +2,18 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"fmt"
 	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
+	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/scheme"
 )
@@ -31,11 +35,17 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", true, "Elect a leader so only one manager replica reconciles.")
 	flag.IntVar(&verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
+	// Flags override the RELATED_IMAGE_* environment OLM sets.
+	spodConfig := spod.ConfigFromEnv()
+	flag.StringVar(&spodConfig.DaemonImage, "daemon-image", spodConfig.DaemonImage, "Image of the node daemon (RELATED_IMAGE_DAEMON).")
+	flag.StringVar(&spodConfig.WebhookImage, "webhook-image", spodConfig.WebhookImage, "Image of the webhook server (RELATED_IMAGE_WEBHOOK).")
+	flag.StringVar(&spodConfig.SelinuxdImage, "selinuxd-image", spodConfig.SelinuxdImage, "Image of selinuxd (RELATED_IMAGE_SELINUXD).")
 	flag.Parse()
 
 	log := logging.Setup("manager", verbosity)
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme: scheme.New(),
+		Cache:  cache.Options{ByObject: spod.CacheOptions(spodConfig.Namespace)},
 		Metrics: metricsserver.Options{
 			BindAddress:   metricsAddr,
 			SecureServing: secureMetrics,
@@ -57,8 +67,8 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := ctrl.SetupSignalHandler()
-	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
-		log.Error(err, "Unable to set up the SeccompProfile controller")
+	if err := setupControllers(ctx, mgr, spodConfig); err != nil {
+		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)
 	}
 	log.Info("Starting manager")
@@ -66,4 +76,20 @@ func main() {
 		log.Error(err, "Manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// setupControllers registers the manager's controllers.
+func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Config) error {
+	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("SeccompProfile controller: %w", err)
+	}
+	spodReconciler := &spod.Reconciler{
+		Client: mgr.GetClient(),
+		Events: mgr.GetEventRecorder("spod-controller"),
+		Config: spodConfig,
+	}
+	if err := spodReconciler.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("spod controller: %w", err)
+	}
+	return nil
 }
