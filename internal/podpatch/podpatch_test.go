@@ -8,61 +8,67 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+var (
+	other = Localhost("operator/ns/other.json")
+	want  = Localhost("operator/ns/p.json")
+)
+
+// buildCases is the TestBuild table.
+var buildCases = []struct {
+	name    string
+	pod     corev1.Pod
+	changes Changes
+	ops     []string // "op path"
+}{{
+	name:    "no security context: added whole",
+	pod:     pod(corev1.Container{Name: "a"}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
+	ops:     []string{"add /spec/containers/0/securityContext"},
+}, {
+	name:    "empty security context: fields added",
+	pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{}}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
+	ops:     []string{"add /spec/containers/0/securityContext/seccompProfile", "add /spec/containers/0/securityContext/seLinuxOptions"},
+}, {
+	name: "different values replaced, other SELinux options kept",
+	pod: pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{
+		SeccompProfile: other, SELinuxOptions: &corev1.SELinuxOptions{Level: "s0", Type: "old"},
+	}}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
+	ops:     []string{"replace /spec/containers/0/securityContext/seccompProfile", "replace /spec/containers/0/securityContext/seLinuxOptions/type"},
+}, {
+	name:    "SELinux options without type: type added",
+	pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{SELinuxOptions: &corev1.SELinuxOptions{Level: "s0"}}}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {SELinuxType: "t.process"}}},
+	ops:     []string{"add /spec/containers/0/securityContext/seLinuxOptions/type"},
+}, {
+	name:    "same values: no operation",
+	pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{SeccompProfile: Localhost("operator/ns/p.json")}}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want}}},
+}, {
+	name:    "init container and out-of-range ref",
+	pod:     withInit(pod(corev1.Container{Name: "a"}), corev1.Container{Name: "i"}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Init: true}: {Seccomp: want}, {Index: 5}: {Seccomp: want}}},
+	ops:     []string{"add /spec/initContainers/0/securityContext"},
+}, {
+	name:    "labels and annotations: missing maps added whole",
+	pod:     pod(corev1.Container{Name: "a"}),
+	changes: Changes{Labels: map[string]string{"spo.x-k8s.io/x": "1"}, Annotations: map[string]string{"b": "2", "a": "1"}},
+	ops:     []string{"add /metadata/labels", "add /metadata/annotations"},
+}, {
+	name: "existing maps: keys escaped, added or replaced, unchanged skipped",
+	pod: func() corev1.Pod {
+		p := pod(corev1.Container{Name: "a"})
+		p.Labels = map[string]string{"keep": "v", "spo.x-k8s.io/x": "old"}
+		p.Annotations = map[string]string{"same": "v"}
+		return p
+	}(),
+	changes: Changes{Labels: map[string]string{"keep": "v", "spo.x-k8s.io/x": "new", "a~b": "1"}, Annotations: map[string]string{"same": "v"}},
+	ops:     []string{"add /metadata/labels/a~0b", "replace /metadata/labels/spo.x-k8s.io~1x"},
+}}
+
 func TestBuild(t *testing.T) {
-	other := Localhost("operator/ns/other.json")
-	want := Localhost("operator/ns/p.json")
-	for _, tc := range []struct {
-		name    string
-		pod     corev1.Pod
-		changes Changes
-		ops     []string // "op path"
-	}{{
-		name:    "no security context: added whole",
-		pod:     pod(corev1.Container{Name: "a"}),
-		changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
-		ops:     []string{"add /spec/containers/0/securityContext"},
-	}, {
-		name:    "empty security context: fields added",
-		pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{}}),
-		changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
-		ops:     []string{"add /spec/containers/0/securityContext/seccompProfile", "add /spec/containers/0/securityContext/seLinuxOptions"},
-	}, {
-		name: "different values replaced, other SELinux options kept",
-		pod: pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{
-			SeccompProfile: other, SELinuxOptions: &corev1.SELinuxOptions{Level: "s0", Type: "old"},
-		}}),
-		changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
-		ops:     []string{"replace /spec/containers/0/securityContext/seccompProfile", "replace /spec/containers/0/securityContext/seLinuxOptions/type"},
-	}, {
-		name:    "SELinux options without type: type added",
-		pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{SELinuxOptions: &corev1.SELinuxOptions{Level: "s0"}}}),
-		changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {SELinuxType: "t.process"}}},
-		ops:     []string{"add /spec/containers/0/securityContext/seLinuxOptions/type"},
-	}, {
-		name:    "same values: no operation",
-		pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{SeccompProfile: Localhost("operator/ns/p.json")}}),
-		changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want}}},
-	}, {
-		name:    "init container and out-of-range ref",
-		pod:     withInit(pod(corev1.Container{Name: "a"}), corev1.Container{Name: "i"}),
-		changes: Changes{Containers: map[ContainerRef]Security{{Init: true}: {Seccomp: want}, {Index: 5}: {Seccomp: want}}},
-		ops:     []string{"add /spec/initContainers/0/securityContext"},
-	}, {
-		name:    "labels and annotations: missing maps added whole",
-		pod:     pod(corev1.Container{Name: "a"}),
-		changes: Changes{Labels: map[string]string{"spo.x-k8s.io/x": "1"}, Annotations: map[string]string{"b": "2", "a": "1"}},
-		ops:     []string{"add /metadata/labels", "add /metadata/annotations"},
-	}, {
-		name: "existing maps: keys escaped, added or replaced, unchanged skipped",
-		pod: func() corev1.Pod {
-			p := pod(corev1.Container{Name: "a"})
-			p.Labels = map[string]string{"keep": "v", "spo.x-k8s.io/x": "old"}
-			p.Annotations = map[string]string{"same": "v"}
-			return p
-		}(),
-		changes: Changes{Labels: map[string]string{"keep": "v", "spo.x-k8s.io/x": "new", "a~b": "1"}, Annotations: map[string]string{"same": "v"}},
-		ops:     []string{"add /metadata/labels/a~0b", "replace /metadata/labels/spo.x-k8s.io~1x"},
-	}} {
+	for _, tc := range buildCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ops := Build(&tc.pod, tc.changes)
 			if got := opStrings(ops); !equal(got, tc.ops) {

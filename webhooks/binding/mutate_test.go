@@ -40,78 +40,86 @@ func withSeccomp(c corev1.Container, sp *corev1.SeccompProfile) corev1.Container
 // after the patch ("" for none).
 type want map[string][2]string
 
+// notInstalled is a binding whose profile is still Pending.
+var notInstalled = func() Binding {
+	b := seccomp("pending", nginx, "")
+	b.Reason, b.Problem = ReasonProfileNotInstalled, "SeccompProfile ns/p is Pending, not Installed yet"
+	return b
+}()
+
+// mutateCases is the TestMutate table.
+var mutateCases = []struct {
+	name     string
+	pod      corev1.Pod
+	bindings []Binding
+	want     want
+	applied  []string
+	blocked  []string
+	warns    []string // substrings, in order
+}{{
+	name: "manual nginx-binding example", pod: pod(ctr("c", nginx)),
+	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"c": {nginxSP}}, applied: []string{"nginx-binding"},
+}, {
+	name: "exact string: other tags, digests and registries do not match", pod: pod(ctr("a", "nginx"), ctr("b", "nginx:1.19"), ctr("c", "docker.io/library/nginx:1.19.1"), ctr("d", "nginx@sha256:abc")),
+	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"a": {}, "b": {}, "c": {}, "d": {}},
+}, {
+	name: "two containers with different images", pod: pod(ctr("web", nginx), ctr("cache", redis)),
+	bindings: []Binding{seccomp("b-nginx", nginx, nginxSP), seccomp("b-redis", redis, otherSP)},
+	want:     want{"web": {nginxSP}, "cache": {otherSP}}, applied: []string{"b-nginx", "b-redis"},
+}, {
+	name: "init containers are bound too", pod: withInit(pod(ctr("main", redis)), ctr("init", nginx)),
+	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"init": {nginxSP}, "main": {}}, applied: []string{"nginx-binding"},
+}, {
+	name: "star binds every container without its own setting", pod: pod(ctr("a", nginx), withSeccomp(ctr("b", redis), &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault})),
+	bindings: []Binding{seccomp("all", "*", otherSP)},
+	want:     want{"a": {otherSP}, "b": {"<RuntimeDefault>"}}, applied: []string{"all"},
+}, {
+	name: "star does not override a pod-level profile", pod: podLevel(pod(ctr("a", nginx)), podpatch.Localhost(nginxSP)),
+	bindings: []Binding{seccomp("all", "*", otherSP)},
+	want:     want{"a": {nginxSP}},
+}, {
+	name: "exact image beats star", pod: pod(ctr("a", nginx), ctr("b", redis)),
+	bindings: []Binding{seccomp("all", "*", otherSP), seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"a": {nginxSP}, "b": {otherSP}}, applied: []string{"all", "nginx-binding"},
+}, {
+	name: "exact image replaces the container's own different profile, with a warning", pod: pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(otherSP))),
+	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"a": {nginxSP}}, applied: []string{"nginx-binding"},
+	warns: []string{`container "a": ProfileBinding nginx-binding replaces its own seccomp profile Localhost ` + otherSP},
+}, {
+	name: "already the bound profile: no patch, still applied", pod: pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(nginxSP))),
+	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"a": {nginxSP}}, applied: []string{"nginx-binding"},
+}, {
+	name: "SELinux binding sets the usage type next to a seccomp binding", pod: pod(ctr("a", nginx)),
+	bindings: []Binding{selinux("sel", nginx, nginxSEL), seccomp("sec", nginx, nginxSP)},
+	want:     want{"a": {nginxSP, nginxSEL}}, applied: []string{"sec", "sel"},
+}, {
+	name: "conflicting exact bindings: first by name wins, warned", pod: pod(ctr("a", nginx)),
+	bindings: []Binding{seccomp("zeta", nginx, otherSP), seccomp("alpha", nginx, nginxSP)},
+	want:     want{"a": {nginxSP}}, applied: []string{"alpha"},
+	warns: []string{"ProfileBindings alpha and zeta both bind"},
+}, {
+	name: "profile not installed: admitted unchanged, warned, blocked", pod: pod(ctr("a", nginx)),
+	bindings: []Binding{notInstalled},
+	want:     want{"a": {}}, blocked: []string{"pending"},
+	warns: []string{"ProfileBinding pending not applied: SeccompProfile ns/p is Pending"},
+}, {
+	name: "unsupported kind is blocked with a clear message", pod: pod(ctr("a", nginx)),
+	bindings: []Binding{{Name: "raw", Image: nginx, Kind: "RawSelinuxProfile"}},
+	want:     want{"a": {}}, blocked: []string{"raw"},
+	warns: []string{`profileRef.kind "RawSelinuxProfile" cannot be bound`},
+}, {
+	name: "container recorded with the logs recorder is left alone", pod: annotated(pod(ctr("a", nginx)), keys.RecordingAnnotationKey("a"), "rec/logs/SeccompProfile"),
+	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
+	want:     want{"a": {}}, warns: []string{"being recorded with the logs recorder"},
+}}
+
 func TestMutate(t *testing.T) {
-	notInstalled := seccomp("pending", nginx, "")
-	notInstalled.Reason, notInstalled.Problem = ReasonProfileNotInstalled, "SeccompProfile ns/p is Pending, not Installed yet"
-	for _, tc := range []struct {
-		name     string
-		pod      corev1.Pod
-		bindings []Binding
-		want     want
-		applied  []string
-		blocked  []string
-		warns    []string // substrings, in order
-	}{{
-		name: "manual nginx-binding example", pod: pod(ctr("c", nginx)),
-		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"c": {nginxSP}}, applied: []string{"nginx-binding"},
-	}, {
-		name: "exact string: other tags, digests and registries do not match", pod: pod(ctr("a", "nginx"), ctr("b", "nginx:1.19"), ctr("c", "docker.io/library/nginx:1.19.1"), ctr("d", "nginx@sha256:abc")),
-		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"a": {}, "b": {}, "c": {}, "d": {}},
-	}, {
-		name: "two containers with different images", pod: pod(ctr("web", nginx), ctr("cache", redis)),
-		bindings: []Binding{seccomp("b-nginx", nginx, nginxSP), seccomp("b-redis", redis, otherSP)},
-		want:     want{"web": {nginxSP}, "cache": {otherSP}}, applied: []string{"b-nginx", "b-redis"},
-	}, {
-		name: "init containers are bound too", pod: withInit(pod(ctr("main", redis)), ctr("init", nginx)),
-		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"init": {nginxSP}, "main": {}}, applied: []string{"nginx-binding"},
-	}, {
-		name: "star binds every container without its own setting", pod: pod(ctr("a", nginx), withSeccomp(ctr("b", redis), &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault})),
-		bindings: []Binding{seccomp("all", "*", otherSP)},
-		want:     want{"a": {otherSP}, "b": {"<RuntimeDefault>"}}, applied: []string{"all"},
-	}, {
-		name: "star does not override a pod-level profile", pod: podLevel(pod(ctr("a", nginx)), podpatch.Localhost(nginxSP)),
-		bindings: []Binding{seccomp("all", "*", otherSP)},
-		want:     want{"a": {nginxSP}},
-	}, {
-		name: "exact image beats star", pod: pod(ctr("a", nginx), ctr("b", redis)),
-		bindings: []Binding{seccomp("all", "*", otherSP), seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"a": {nginxSP}, "b": {otherSP}}, applied: []string{"all", "nginx-binding"},
-	}, {
-		name: "exact image replaces the container's own different profile, with a warning", pod: pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(otherSP))),
-		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"a": {nginxSP}}, applied: []string{"nginx-binding"},
-		warns: []string{`container "a": ProfileBinding nginx-binding replaces its own seccomp profile Localhost ` + otherSP},
-	}, {
-		name: "already the bound profile: no patch, still applied", pod: pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(nginxSP))),
-		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"a": {nginxSP}}, applied: []string{"nginx-binding"},
-	}, {
-		name: "SELinux binding sets the usage type next to a seccomp binding", pod: pod(ctr("a", nginx)),
-		bindings: []Binding{selinux("sel", nginx, nginxSEL), seccomp("sec", nginx, nginxSP)},
-		want:     want{"a": {nginxSP, nginxSEL}}, applied: []string{"sec", "sel"},
-	}, {
-		name: "conflicting exact bindings: first by name wins, warned", pod: pod(ctr("a", nginx)),
-		bindings: []Binding{seccomp("zeta", nginx, otherSP), seccomp("alpha", nginx, nginxSP)},
-		want:     want{"a": {nginxSP}}, applied: []string{"alpha"},
-		warns: []string{"ProfileBindings alpha and zeta both bind"},
-	}, {
-		name: "profile not installed: admitted unchanged, warned, blocked", pod: pod(ctr("a", nginx)),
-		bindings: []Binding{notInstalled},
-		want:     want{"a": {}}, blocked: []string{"pending"},
-		warns: []string{"ProfileBinding pending not applied: SeccompProfile ns/p is Pending"},
-	}, {
-		name: "unsupported kind is blocked with a clear message", pod: pod(ctr("a", nginx)),
-		bindings: []Binding{{Name: "raw", Image: nginx, Kind: "RawSelinuxProfile"}},
-		want:     want{"a": {}}, blocked: []string{"raw"},
-		warns: []string{`profileRef.kind "RawSelinuxProfile" cannot be bound`},
-	}, {
-		name: "container recorded with the logs recorder is left alone", pod: annotated(pod(ctr("a", nginx)), keys.RecordingAnnotationKey("a"), "rec/logs/SeccompProfile"),
-		bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
-		want:     want{"a": {}}, warns: []string{"being recorded with the logs recorder"},
-	}} {
+	for _, tc := range mutateCases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := Mutate(&tc.pod, tc.bindings)
 			patched, err := podpatch.Apply(&tc.pod, res.Patch)

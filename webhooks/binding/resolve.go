@@ -33,42 +33,45 @@ func unsupportedKindMessage(kind profilebindingv1alpha1.ProfileKind) string {
 func resolve(ctx context.Context, r client.Reader, b *profilebindingv1alpha1.ProfileBinding) (Binding, error) {
 	out := Binding{Name: b.Name, Image: b.Spec.Image, Kind: b.Spec.ProfileRef.Kind}
 	key := client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.ProfileRef.Name}
-	var (
-		state profilebasev1alpha1.ProfileState
-		value string
-		obj   client.Object
-	)
-	switch b.Spec.ProfileRef.Kind {
-	case profilebindingv1alpha1.ProfileKindSeccomp:
-		sp := &seccompprofilev1beta1.SeccompProfile{}
-		obj = sp
-		if err := r.Get(ctx, key, sp); err == nil {
-			state, value = sp.Status.Status, sp.Status.LocalhostProfile
-		} else if !apierrors.IsNotFound(err) {
-			return out, fmt.Errorf("get SeccompProfile %s: %w", key, err)
-		}
-	case profilebindingv1alpha1.ProfileKindSelinux:
-		sp := &selinuxprofilev1alpha2.SelinuxProfile{}
-		obj = sp
-		if err := r.Get(ctx, key, sp); err == nil {
-			state, value = sp.Status.Status, sp.Status.Usage
-		} else if !apierrors.IsNotFound(err) {
-			return out, fmt.Errorf("get SelinuxProfile %s: %w", key, err)
-		}
-	default:
-		out.Reason, out.Problem = ReasonKindUnsupported, unsupportedKindMessage(b.Spec.ProfileRef.Kind)
+	if out.Kind != profilebindingv1alpha1.ProfileKindSeccomp && out.Kind != profilebindingv1alpha1.ProfileKindSelinux {
+		out.Reason, out.Problem = ReasonKindUnsupported, unsupportedKindMessage(out.Kind)
 		return out, nil
 	}
+	found, state, value, err := lookup(ctx, r, out.Kind, key)
+	if err != nil {
+		return out, err
+	}
 	switch {
-	case obj.GetUID() == "":
-		out.Reason, out.Problem = ReasonProfileNotFound, fmt.Sprintf("%s %s does not exist", b.Spec.ProfileRef.Kind, key)
+	case !found:
+		out.Reason, out.Problem = ReasonProfileNotFound, fmt.Sprintf("%s %s does not exist", out.Kind, key)
 	case state != profilebasev1alpha1.StateInstalled || value == "":
 		if state == "" {
 			state = profilebasev1alpha1.StatePending
 		}
-		out.Reason, out.Problem = ReasonProfileNotInstalled, fmt.Sprintf("%s %s is %s, not Installed yet", b.Spec.ProfileRef.Kind, key, state)
+		out.Reason, out.Problem = ReasonProfileNotInstalled, fmt.Sprintf("%s %s is %s, not Installed yet", out.Kind, key, state)
 	default:
 		out.Value = value
 	}
 	return out, nil
+}
+
+// lookup reads a bindable profile's state and the value a container gets
+// from it: a SeccompProfile's localhostProfile or a SelinuxProfile's usage.
+func lookup(ctx context.Context, r client.Reader, kind profilebindingv1alpha1.ProfileKind, key client.ObjectKey) (found bool, state profilebasev1alpha1.ProfileState, value string, err error) {
+	if kind == profilebindingv1alpha1.ProfileKindSeccomp {
+		sp := &seccompprofilev1beta1.SeccompProfile{}
+		err = r.Get(ctx, key, sp, client.UnsafeDisableDeepCopy)
+		state, value = sp.Status.Status, sp.Status.LocalhostProfile
+	} else {
+		sp := &selinuxprofilev1alpha2.SelinuxProfile{}
+		err = r.Get(ctx, key, sp, client.UnsafeDisableDeepCopy)
+		state, value = sp.Status.Status, sp.Status.Usage
+	}
+	if apierrors.IsNotFound(err) {
+		return false, "", "", nil
+	}
+	if err != nil {
+		return false, "", "", fmt.Errorf("get %s %s: %w", kind, key, err)
+	}
+	return true, state, value, nil
 }

@@ -42,7 +42,9 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("decode pod: %w", err))
 	}
 	list := &profilerecordingv1alpha1.ProfileRecordingList{}
-	if err := h.Reader.List(ctx, list, client.InNamespace(req.Namespace)); err != nil {
+	// The handler only reads the cached objects, so skip copying them:
+	// with a hundred bindings the copies cost more than the decision.
+	if err := h.Reader.List(ctx, list, client.InNamespace(req.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("list ProfileRecordings: %w", err))
 	}
 	recordings := make([]profilerecordingv1alpha1.ProfileRecording, 0, len(list.Items))

@@ -35,79 +35,83 @@ var myApp = map[string]string{"app": "my-app"}
 // SELinux type it ends up with ("" for none).
 type expect map[string][3]string
 
+var privileged = true
+
+// mutateCases is the TestMutate table.
+var mutateCases = []struct {
+	name       string
+	pod        corev1.Pod
+	recs       []profilerecordingv1alpha1.ProfileRecording
+	want       expect
+	recordings []string
+	refused    []string
+	warns      []string
+}{{
+	name: "manual example: logs recorder, two containers",
+	pod:  pod(myApp, ctr("nginx"), ctr("redis")),
+	recs: []profilerecordingv1alpha1.ProfileRecording{rec("test-recording", sc, lg, myApp)},
+	want: expect{
+		"nginx": {"test-recording/logs/SeccompProfile", keys.LogAllProfilePath},
+		"redis": {"test-recording/logs/SeccompProfile", keys.LogAllProfilePath},
+	},
+	recordings: []string{"test-recording"},
+}, {
+	name: "non-matching pod is untouched",
+	pod:  pod(map[string]string{"app": "other"}, ctr("nginx")),
+	recs: []profilerecordingv1alpha1.ProfileRecording{rec("test-recording", sc, lg, myApp)},
+	want: expect{"nginx": {}},
+}, {
+	name:       "bpf recorder annotates without changing the profile; containers filter and init containers",
+	pod:        withInit(pod(myApp, ctr("nginx"), ctr("sidecar")), ctr("init")),
+	recs:       []profilerecordingv1alpha1.ProfileRecording{rec("my-recording", sc, bpf, myApp, "nginx", "init")},
+	want:       expect{"nginx": {"my-recording/bpf/SeccompProfile"}, "init": {"my-recording/bpf/SeccompProfile"}, "sidecar": {}},
+	recordings: []string{"my-recording"},
+}, {
+	name:       "SELinux logs recording sets the recording type",
+	pod:        pod(myApp, ctr("nginx")),
+	recs:       []profilerecordingv1alpha1.ProfileRecording{rec("se", sel, lg, myApp)},
+	want:       expect{"nginx": {"se/logs/SelinuxProfile", "", keys.SelinuxRecordingType}},
+	recordings: []string{"se"},
+}, {
+	name:    "SELinux with bpf is refused with a clear message",
+	pod:     pod(myApp, ctr("nginx")),
+	recs:    []profilerecordingv1alpha1.ProfileRecording{rec("bad", sel, bpf, myApp)},
+	want:    expect{"nginx": {}},
+	refused: []string{"bad"},
+	warns:   []string{"ProfileRecording bad cannot record this pod: recorder bpf records only kind SeccompProfile"},
+}, {
+	name: "privileged container is warned about",
+	pod: func() corev1.Pod {
+		p := pod(myApp, ctr("nginx"))
+		p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: &privileged}
+		return p
+	}(),
+	recs:       []profilerecordingv1alpha1.ProfileRecording{rec("r", sc, lg, myApp)},
+	want:       expect{"nginx": {"r/logs/SeccompProfile", keys.LogAllProfilePath}},
+	recordings: []string{"r"},
+	warns:      []string{`container "nginx" is privileged`},
+}, {
+	name: "own profile replaced while recording, with a warning",
+	pod: func() corev1.Pod {
+		p := pod(myApp, ctr("nginx"))
+		p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
+		return p
+	}(),
+	recs:       []profilerecordingv1alpha1.ProfileRecording{rec("r", sc, lg, myApp)},
+	want:       expect{"nginx": {"r/logs/SeccompProfile", keys.LogAllProfilePath}},
+	recordings: []string{"r"},
+	warns:      []string{"replaces its seccomp profile with the log-all profile"},
+}, {
+	name:       "two recordings select the same container: first by name wins",
+	pod:        pod(myApp, ctr("nginx")),
+	recs:       []profilerecordingv1alpha1.ProfileRecording{rec("zz", sc, bpf, myApp), rec("aa", sc, lg, nil)},
+	want:       expect{"nginx": {"aa/logs/SeccompProfile", keys.LogAllProfilePath}},
+	recordings: []string{"aa"},
+	warns:      []string{`container "nginx" is already recorded by ProfileRecording aa; ProfileRecording zz skips it`},
+}}
+
 func TestMutate(t *testing.T) {
-	privileged := true
-	for _, tc := range []struct {
-		name       string
-		pod        corev1.Pod
-		recs       []profilerecordingv1alpha1.ProfileRecording
-		want       expect
-		recordings []string
-		refused    []string
-		warns      []string
-	}{{
-		name: "manual example: logs recorder, two containers",
-		pod:  pod(myApp, ctr("nginx"), ctr("redis")),
-		recs: []profilerecordingv1alpha1.ProfileRecording{rec("test-recording", sc, lg, myApp)},
-		want: expect{
-			"nginx": {"test-recording/logs/SeccompProfile", keys.LogAllProfilePath},
-			"redis": {"test-recording/logs/SeccompProfile", keys.LogAllProfilePath},
-		},
-		recordings: []string{"test-recording"},
-	}, {
-		name: "non-matching pod is untouched",
-		pod:  pod(map[string]string{"app": "other"}, ctr("nginx")),
-		recs: []profilerecordingv1alpha1.ProfileRecording{rec("test-recording", sc, lg, myApp)},
-		want: expect{"nginx": {}},
-	}, {
-		name:       "bpf recorder annotates without changing the profile; containers filter and init containers",
-		pod:        withInit(pod(myApp, ctr("nginx"), ctr("sidecar")), ctr("init")),
-		recs:       []profilerecordingv1alpha1.ProfileRecording{rec("my-recording", sc, bpf, myApp, "nginx", "init")},
-		want:       expect{"nginx": {"my-recording/bpf/SeccompProfile"}, "init": {"my-recording/bpf/SeccompProfile"}, "sidecar": {}},
-		recordings: []string{"my-recording"},
-	}, {
-		name:       "SELinux logs recording sets the recording type",
-		pod:        pod(myApp, ctr("nginx")),
-		recs:       []profilerecordingv1alpha1.ProfileRecording{rec("se", sel, lg, myApp)},
-		want:       expect{"nginx": {"se/logs/SelinuxProfile", "", keys.SelinuxRecordingType}},
-		recordings: []string{"se"},
-	}, {
-		name:    "SELinux with bpf is refused with a clear message",
-		pod:     pod(myApp, ctr("nginx")),
-		recs:    []profilerecordingv1alpha1.ProfileRecording{rec("bad", sel, bpf, myApp)},
-		want:    expect{"nginx": {}},
-		refused: []string{"bad"},
-		warns:   []string{"ProfileRecording bad cannot record this pod: recorder bpf records only kind SeccompProfile"},
-	}, {
-		name: "privileged container is warned about",
-		pod: func() corev1.Pod {
-			p := pod(myApp, ctr("nginx"))
-			p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: &privileged}
-			return p
-		}(),
-		recs:       []profilerecordingv1alpha1.ProfileRecording{rec("r", sc, lg, myApp)},
-		want:       expect{"nginx": {"r/logs/SeccompProfile", keys.LogAllProfilePath}},
-		recordings: []string{"r"},
-		warns:      []string{`container "nginx" is privileged`},
-	}, {
-		name: "own profile replaced while recording, with a warning",
-		pod: func() corev1.Pod {
-			p := pod(myApp, ctr("nginx"))
-			p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
-			return p
-		}(),
-		recs:       []profilerecordingv1alpha1.ProfileRecording{rec("r", sc, lg, myApp)},
-		want:       expect{"nginx": {"r/logs/SeccompProfile", keys.LogAllProfilePath}},
-		recordings: []string{"r"},
-		warns:      []string{"replaces its seccomp profile with the log-all profile"},
-	}, {
-		name:       "two recordings select the same container: first by name wins",
-		pod:        pod(myApp, ctr("nginx")),
-		recs:       []profilerecordingv1alpha1.ProfileRecording{rec("zz", sc, bpf, myApp), rec("aa", sc, lg, nil)},
-		want:       expect{"nginx": {"aa/logs/SeccompProfile", keys.LogAllProfilePath}},
-		recordings: []string{"aa"},
-		warns:      []string{`container "nginx" is already recorded by ProfileRecording aa; ProfileRecording zz skips it`},
-	}} {
+	for _, tc := range mutateCases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := Mutate(&tc.pod, tc.recs)
 			patched, err := podpatch.Apply(&tc.pod, res.Patch)
