@@ -30,6 +30,14 @@ const maxBody = 4 << 20
 // Fail it is refused, as the administrator chose. A denial with a 4xx
 // code is a real decision and goes back to the user.
 func Handler(name string, h admission.Handler) http.Handler {
+	// Export every series from the start, so a dashboard sees zeros
+	// rather than nothing before the first pod.
+	requestsTotal.WithLabelValues(name)
+	requestDuration.WithLabelValues(name)
+	warningsTotal.WithLabelValues(name)
+	for _, o := range []string{OutcomePatched, OutcomeUnchanged, OutcomeDenied, OutcomeError, OutcomePanic} {
+		decisionsTotal.WithLabelValues(name, o)
+	}
 	return &guarded{name: name, handler: h}
 }
 
