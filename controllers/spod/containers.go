@@ -29,7 +29,10 @@ const (
 // profiles writes to securityfs, which runtime default profiles deny.
 func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 	c := baseContainer(DaemonContainer, cfg.DaemonImage, spec, nil)
-	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+	// The metrics Service reaches the daemon's TLS metrics endpoint
+	// through the port named "metrics".
+	c.Args = append(c.Args, "--host-proc="+HostProcMountPath, "--metrics-bind-address=:"+strconv.Itoa(int(MetricsPort)))
+	c.Ports = []corev1.ContainerPort{{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP}}
 	c.Env = append(c.Env,
 		corev1.EnvVar{Name: EnvKubeletDir, Value: cfg.KubeletDir},
 		corev1.EnvVar{Name: EnvOperatorNamespace, Value: cfg.Namespace})
@@ -143,10 +146,11 @@ func finish(c corev1.Container, spec *spodv1alpha1.SPODSpec, pprofPort int32) co
 		c.Env = append(c.Env,
 			corev1.EnvVar{Name: EnvProfiling, Value: "true"},
 			corev1.EnvVar{Name: EnvProfilingPort, Value: strconv.Itoa(int(pprofPort))})
-		c.Ports = []corev1.ContainerPort{{Name: "pprof-" + strconv.Itoa(int(pprofPort)), ContainerPort: pprofPort, Protocol: corev1.ProtocolTCP}}
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: "pprof-" + strconv.Itoa(int(pprofPort)), ContainerPort: pprofPort, Protocol: corev1.ProtocolTCP})
 	}
 	slices.SortFunc(c.Env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(c.VolumeMounts, func(a, b corev1.VolumeMount) int { return strings.Compare(a.MountPath, b.MountPath) })
+	slices.SortFunc(c.Ports, func(a, b corev1.ContainerPort) int { return int(a.ContainerPort - b.ContainerPort) })
 	slices.Sort(c.SecurityContext.Capabilities.Add)
 	return c
 }

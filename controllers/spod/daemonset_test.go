@@ -62,89 +62,93 @@ func TestBuildDaemonSetDefaults(t *testing.T) {
 	if envValue(d, EnvOperatorNamespace) != "spo" || envValue(d, EnvKubeletDir) != "/var/lib/kubelet" {
 		t.Errorf("daemon env %+v", d.Env)
 	}
-	if len(d.Ports) != 0 || envValue(d, EnvProfiling) != "" {
-		t.Errorf("profiling is on by default")
+	if len(d.Ports) != 1 || d.Ports[0].Name != "metrics" || envValue(d, EnvProfiling) != "" {
+		t.Errorf("ports %+v: want only metrics, profiling off by default", d.Ports)
 	}
 	if d.Resources.Requests.Memory().Cmp(resource.MustParse("64Mi")) != 0 {
 		t.Errorf("default resources %+v", d.Resources)
 	}
 }
 
+// daemonSetOptionCases pair a spod spec (and manager config) with what
+// the DaemonSet must show for it.
+var daemonSetOptionCases = []struct {
+	name  string
+	spec  spodv1alpha1.SPODSpec
+	cfg   func(*Config)
+	check func(t *testing.T, ds *appsv1.DaemonSet)
+}{{
+	name: "log enricher from spod, with hostPID",
+	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		if !slices.Equal(containerNames(ds), []string{DaemonContainer, LogEnricherContainer}) || !ds.Spec.Template.Spec.HostPID {
+			t.Errorf("containers %v hostPID %v", containerNames(ds), ds.Spec.Template.Spec.HostPID)
+		}
+	},
+}, {
+	name: "log enricher from ENABLE_LOG_ENRICHER",
+	cfg:  func(c *Config) { c.ForceLogEnricher = true },
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		if container(ds, LogEnricherContainer) == nil {
+			t.Errorf("no log enricher")
+		}
+	},
+}, {
+	name: "bpf recorder gets BPF capabilities, nothing privileged",
+	spec: spodv1alpha1.SPODSpec{EnableBpfRecorder: true},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		c := container(ds, BpfRecorderContainer)
+		want := []corev1.Capability{"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
+		if c == nil || !slices.Equal(c.SecurityContext.Capabilities.Add, want) || c.SecurityContext.Privileged != nil {
+			t.Errorf("bpf recorder %+v", c)
+		}
+	},
+}, {
+	name: "selinuxd",
+	spec: spodv1alpha1.SPODSpec{EnableSelinux: ptrTo(true)},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		if c := container(ds, SelinuxdContainer); c == nil || c.Image != "selinuxd:1" {
+			t.Errorf("selinuxd %+v", c)
+		}
+		if envValue(container(ds, DaemonContainer), EnvSelinux) != "true" {
+			t.Errorf("daemon not told about SELinux")
+		}
+	},
+}, {
+	name: "profiling ports per container",
+	spec: spodv1alpha1.SPODSpec{EnableProfiling: true, EnableLogEnricher: true, EnableBpfRecorder: true},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		for name, port := range map[string]int32{DaemonContainer: 6060, LogEnricherContainer: 6061, BpfRecorderContainer: 6062} {
+			c := container(ds, name)
+			if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == port }) ||
+				envValue(c, EnvProfilingPort) != strconv.Itoa(int(port)) {
+				t.Errorf("%s ports %+v env %+v", name, c.Ports, c.Env)
+			}
+		}
+	},
+}, {
+	name: "apparmor through the deprecated spelling",
+	spec: spodv1alpha1.SPODSpec{DeprecatedAppArmorEnabled: "true"},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		c := container(ds, DaemonContainer)
+		if envValue(c, EnvAppArmor) != "true" || !slices.Equal(c.SecurityContext.Capabilities.Add, []corev1.Capability{"MAC_ADMIN"}) {
+			t.Errorf("daemon %+v", c.SecurityContext)
+		}
+	},
+}, {
+	name: "selinux type tag in every container",
+	spec: spodv1alpha1.SPODSpec{SelinuxTypeTag: "unconfined_t", EnableLogEnricher: true, EnableBpfRecorder: true, EnableSelinux: ptrTo(true)},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		for _, c := range ds.Spec.Template.Spec.Containers {
+			if c.SecurityContext.SELinuxOptions.Type != "unconfined_t" {
+				t.Errorf("%s has %q", c.Name, c.SecurityContext.SELinuxOptions.Type)
+			}
+		}
+	},
+}}
+
 func TestBuildDaemonSetOptions(t *testing.T) {
-	on := true
-	for _, tc := range []struct {
-		name  string
-		spec  spodv1alpha1.SPODSpec
-		cfg   func(*Config)
-		check func(t *testing.T, ds *appsv1.DaemonSet)
-	}{{
-		name: "log enricher from spod, with hostPID",
-		spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true},
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			if !slices.Equal(containerNames(ds), []string{DaemonContainer, LogEnricherContainer}) || !ds.Spec.Template.Spec.HostPID {
-				t.Errorf("containers %v hostPID %v", containerNames(ds), ds.Spec.Template.Spec.HostPID)
-			}
-		},
-	}, {
-		name: "log enricher from ENABLE_LOG_ENRICHER",
-		cfg:  func(c *Config) { c.ForceLogEnricher = true },
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			if container(ds, LogEnricherContainer) == nil {
-				t.Errorf("no log enricher")
-			}
-		},
-	}, {
-		name: "bpf recorder gets BPF capabilities, nothing privileged",
-		spec: spodv1alpha1.SPODSpec{EnableBpfRecorder: true},
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			c := container(ds, BpfRecorderContainer)
-			want := []corev1.Capability{"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
-			if c == nil || !slices.Equal(c.SecurityContext.Capabilities.Add, want) || c.SecurityContext.Privileged != nil {
-				t.Errorf("bpf recorder %+v", c)
-			}
-		},
-	}, {
-		name: "selinuxd",
-		spec: spodv1alpha1.SPODSpec{EnableSelinux: &on},
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			if c := container(ds, SelinuxdContainer); c == nil || c.Image != "selinuxd:1" {
-				t.Errorf("selinuxd %+v", c)
-			}
-			if envValue(container(ds, DaemonContainer), EnvSelinux) != "true" {
-				t.Errorf("daemon not told about SELinux")
-			}
-		},
-	}, {
-		name: "profiling ports per container",
-		spec: spodv1alpha1.SPODSpec{EnableProfiling: true, EnableLogEnricher: true, EnableBpfRecorder: true},
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			for name, port := range map[string]int32{DaemonContainer: 6060, LogEnricherContainer: 6061, BpfRecorderContainer: 6062} {
-				c := container(ds, name)
-				if len(c.Ports) != 1 || c.Ports[0].ContainerPort != port || envValue(c, EnvProfilingPort) != strconv.Itoa(int(port)) {
-					t.Errorf("%s ports %+v env %+v", name, c.Ports, c.Env)
-				}
-			}
-		},
-	}, {
-		name: "apparmor through the deprecated spelling",
-		spec: spodv1alpha1.SPODSpec{DeprecatedAppArmorEnabled: "true"},
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			c := container(ds, DaemonContainer)
-			if envValue(c, EnvAppArmor) != "true" || !slices.Equal(c.SecurityContext.Capabilities.Add, []corev1.Capability{"MAC_ADMIN"}) {
-				t.Errorf("daemon %+v", c.SecurityContext)
-			}
-		},
-	}, {
-		name: "selinux type tag in every container",
-		spec: spodv1alpha1.SPODSpec{SelinuxTypeTag: "unconfined_t", EnableLogEnricher: true, EnableBpfRecorder: true, EnableSelinux: &on},
-		check: func(t *testing.T, ds *appsv1.DaemonSet) {
-			for _, c := range ds.Spec.Template.Spec.Containers {
-				if c.SecurityContext.SELinuxOptions.Type != "unconfined_t" {
-					t.Errorf("%s has %q", c.Name, c.SecurityContext.SELinuxOptions.Type)
-				}
-			}
-		},
-	}} {
+	for _, tc := range daemonSetOptionCases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig
 			if tc.cfg != nil {

@@ -1,8 +1,9 @@
 // Package spod reconciles the operator's configuration object, the
 // SecurityProfilesOperatorDaemon named spod: it creates the default spod,
-// deploys the node daemon DaemonSet, the webhook Deployment and Service and
-// the MutatingWebhookConfiguration from its spec, and reports the rollout
-// in its status.
+// deploys the node daemon DaemonSet, the webhook Deployment and Service, the
+// MutatingWebhookConfiguration and the metrics Service (plus a
+// ServiceMonitor when prometheus-operator is installed) from its spec, and
+// reports the rollout in its status.
 //
 // Every desired object is built from scratch by a pure function on each
 // pass and written with server-side apply, so the manager owns exactly the

@@ -24,6 +24,7 @@ type deployed struct {
 	ds      *appsv1.DaemonSet
 	webhook *appsv1.Deployment
 	service *corev1.Service
+	metrics *corev1.Service
 	mwc     *admissionregistrationv1.MutatingWebhookConfiguration
 }
 
@@ -38,12 +39,14 @@ func read(ctx context.Context, g Gomega) deployed {
 		ds:      &appsv1.DaemonSet{},
 		webhook: &appsv1.Deployment{},
 		service: &corev1.Service{},
+		metrics: &corev1.Service{},
 		mwc:     &admissionregistrationv1.MutatingWebhookConfiguration{},
 	}
 	g.Expect(env.Client.Get(ctx, spodKey(), d.spod)).To(Succeed())
 	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.DaemonSetName}, d.ds)).To(Succeed())
 	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.WebhookDeploymentName}, d.webhook)).To(Succeed())
 	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.WebhookServiceName}, d.service)).To(Succeed())
+	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.MetricsServiceName}, d.metrics)).To(Succeed())
 	g.Expect(env.Client.Get(ctx, types.NamespacedName{Name: webhookconfig.Name}, d.mwc)).To(Succeed())
 	return d
 }
@@ -59,7 +62,7 @@ func (d deployed) fingerprint() string {
 // resourceVersions lists every deployed object's resourceVersion.
 func (d deployed) resourceVersions() []string {
 	return []string{d.spod.ResourceVersion, d.ds.ResourceVersion, d.webhook.ResourceVersion,
-		d.service.ResourceVersion, d.mwc.ResourceVersion}
+		d.service.ResourceVersion, d.metrics.ResourceVersion, d.mwc.ResourceVersion}
 }
 
 // container returns the named container of the daemon pod, or nil.

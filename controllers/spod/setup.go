@@ -22,7 +22,8 @@ import (
 )
 
 // CacheOptions limit the manager's cache of the kinds this controller
-// owns to the operator's namespace (and the one webhook configuration),
+// owns to the operator's namespace (and the one webhook configuration and
+// CRD it watches),
 // so a cluster with many DaemonSets, Deployments and Services does not
 // fill the manager's memory.
 func CacheOptions(namespace string) map[client.Object]cache.ByObject {
@@ -35,6 +36,7 @@ func CacheOptions(namespace string) map[client.Object]cache.ByObject {
 		&admissionregistrationv1.MutatingWebhookConfiguration{}: {
 			Field: fields.OneTermEqualSelector("metadata.name", webhookconfig.Name),
 		},
+		newCRDMetadata(): {Field: fields.OneTermEqualSelector("metadata.name", ServiceMonitorCRD)},
 	}
 }
 
@@ -50,6 +52,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	isWebhookConfig := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetName() == webhookconfig.Name
 	})
+	isMonitorCRD := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetName() == ServiceMonitorCRD
+	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("spod").
 		For(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, builder.WithPredicates(isSpod)).
@@ -58,6 +63,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Watches(&admissionregistrationv1.MutatingWebhookConfiguration{},
 			handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isWebhookConfig)).
+		// Installing prometheus-operator later adds the ServiceMonitor.
+		Watches(newCRDMetadata(), handler.EnqueueRequestsFromMapFunc(r.defaultRequest),
+			builder.WithPredicates(isMonitorCRD), builder.OnlyMetadata).
 		Complete(r)
 }
 

@@ -26,6 +26,8 @@ import (
 // +kubebuilder:rbac:groups=apps,resources=daemonsets;deployments,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;create;patch
 
 // FieldOwner is the field manager of every object the controller applies.
 const FieldOwner = "spo-manager"
@@ -85,7 +87,14 @@ func (r *Reconciler) EnsureDefault(ctx context.Context) error {
 func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon) (*appsv1.DaemonSet, error) {
 	spec := &spod.Spec
 	ds := BuildDaemonSet(spec, r.Config)
-	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config)}
+	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config), BuildMetricsService(r.Config)}
+	monitor, err := r.serviceMonitorSupported(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if monitor {
+		owned = append(owned, BuildServiceMonitor(r.Config))
+	}
 	for _, obj := range owned {
 		obj.SetOwnerReferences([]metav1.OwnerReference{ownerRef(spod)})
 		if err := r.apply(ctx, obj); err != nil {

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -123,6 +124,38 @@ var _ = Describe("The spod controller", Ordered, func() {
 		patchSpod(ctx, revertBody(bad))
 		markReady(ctx)
 		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+	})
+
+	It("deploys the metrics Service, and no ServiceMonitor without prometheus-operator's CRD", func(ctx SpecContext) {
+		d := read(ctx, Default)
+		Expect(d.metrics.Spec.Selector).To(Equal(d.ds.Spec.Template.Labels))
+		Expect(d.container(spod.DaemonContainer).Ports).To(ContainElement(HaveField("Name", "metrics")))
+		_, err := serviceMonitor(ctx)
+		Expect(meta.IsNoMatchError(err)).To(BeTrue(), "%v", err)
+		Expect(d.spod.Status.State).To(Equal(spodv1alpha1.StateRunning))
+	})
+
+	It("creates the ServiceMonitor once prometheus-operator's CRD is installed, and only once", func(ctx SpecContext) {
+		installServiceMonitorCRD(ctx)
+		Eventually(func(g Gomega) {
+			sm, err := serviceMonitor(ctx)
+			g.Expect(err).NotTo(HaveOccurred())
+			endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+			g.Expect(endpoints).To(ContainElements(HaveKeyWithValue("path", "/metrics"), HaveKeyWithValue("path", "/metrics-spod")))
+			g.Expect(sm.GetOwnerReferences()).To(ContainElement(HaveField("Name", spodv1alpha1.Name)))
+		}).WithTimeout(timeout).Should(Succeed())
+
+		sm, err := serviceMonitor(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		before := append(read(ctx, Default).resourceVersions(), sm.GetResourceVersion())
+		r := &spod.Reconciler{Client: env.Client, Config: cfg}
+		for range 2 {
+			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: spodKey()})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		sm, err = serviceMonitor(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(append(read(ctx, Default).resourceVersions(), sm.GetResourceVersion())).To(Equal(before))
 	})
 
 	It("recreates spod when it is deleted", func(ctx SpecContext) {
