@@ -58,7 +58,8 @@ func (r *StatusReconciler) Reconcile(ctx context.Context, req reconcile.Request)
 	}
 	pods := &metav1.PartialObjectMetadataList{}
 	pods.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
-	if err := r.Client.List(ctx, pods, client.InNamespace(req.Namespace)); err != nil {
+	// Read-only use of the cached pods: skip copying them.
+	if err := r.Client.List(ctx, pods, client.InNamespace(req.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return reconcile.Result{}, fmt.Errorf("list pods in %s: %w", req.Namespace, err)
 	}
 	active := ActiveWorkloads(b.Name, pods.Items)

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -25,10 +26,18 @@ func main() {
 	calls := flag.Int("calls", 5000, "Handler calls per webhook.")
 	pods := flag.Int("pods", 500, "Pods created per end-to-end run.")
 	rate := flag.Int("rate", 100, "Pod creations per second in the end-to-end runs.")
+	profile := flag.String("cpuprofile", "", "Write a CPU profile of this process (webhook server included) to this file.")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	ctrl.SetLogger(logr.Discard())
 	if err := run(*calls, *pods, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "webhook bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
