@@ -36,6 +36,8 @@ var effects = map[string]effect{
 	"enableProfiling":            profilingEffect,
 	"hostProcVolumePath":         hostProcEffect,
 	"apparmorenabled":            appArmorEffect,
+	"enableAppArmor":             appArmorEffect,
+	"enableSelinux":              selinuxEffect,
 }
 
 func webhookOptionsEffect(_ context.Context, g Gomega, d deployed) {
@@ -134,4 +136,11 @@ func appArmorEffect(_ context.Context, g Gomega, d deployed) {
 	c := d.container(spod.DaemonContainer)
 	g.Expect(envOf(c, spod.EnvAppArmor)).To(Equal("true"))
 	g.Expect(c.SecurityContext.Capabilities.Add).To(ConsistOf(corev1.Capability("MAC_ADMIN")))
+}
+
+func selinuxEffect(_ context.Context, g Gomega, d deployed) {
+	c := d.container(spod.SelinuxdContainer)
+	g.Expect(c).NotTo(BeNil())
+	g.Expect(c.Image).To(Equal(cfg.SelinuxdImage))
+	g.Expect(envOf(d.container(spod.DaemonContainer), spod.EnvSelinux)).To(Equal("true"))
 }

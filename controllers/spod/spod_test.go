@@ -1,6 +1,7 @@
 package spod_test
 
 import (
+	"slices"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -61,8 +62,8 @@ var _ = Describe("The spod controller", Ordered, func() {
 		Expect(spodpatches.Manual).To(HaveLen(15))
 	})
 
-	for i, body := range spodpatches.Manual {
-		It("applies and reverts manual patch "+string(rune('A'+i))+" "+specKeysLabel(body), func(ctx SpecContext) {
+	for i, body := range append(slices.Clone(spodpatches.Manual), extraPatches...) {
+		It("applies and reverts patch "+string(rune('A'+i))+" "+specKeysLabel(body), func(ctx SpecContext) {
 			for _, k := range specKeys(body) {
 				Expect(effects).To(HaveKey(k), "no assertion for spec field %s", k)
 			}
@@ -94,6 +95,9 @@ var _ = Describe("The spod controller", Ordered, func() {
 			Expect(err).NotTo(HaveOccurred())
 		}
 		Expect(read(ctx, Default).resourceVersions()).To(Equal(before))
+		// Nor does the running controller keep writing on its own.
+		Consistently(func(g Gomega) []string { return read(ctx, g).resourceVersions() }).
+			WithTimeout(2 * time.Second).Should(Equal(before))
 	})
 
 	It("leaves fields other parties set on the webhook configuration alone", func(ctx SpecContext) {
@@ -166,6 +170,13 @@ var _ = Describe("The spod controller", Ordered, func() {
 		}).WithTimeout(timeout).Should(Succeed())
 	})
 })
+
+// extraPatches set the CF1 fields the manual describes without a patch
+// command of its own.
+var extraPatches = []string{
+	`{"spec":{"enableSelinux":true}}`,
+	`{"spec":{"enableAppArmor":true}}`,
+}
 
 // specKeysLabel names a patch by the spec fields it sets.
 func specKeysLabel(body string) string {
