@@ -45,7 +45,7 @@ func main() {
 	log := logging.Setup("manager", verbosity)
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme: scheme.New(),
-		Cache:  cache.Options{ByObject: spod.CacheOptions(spodConfig.Namespace)},
+		Cache:  cacheOptions(spodConfig.Namespace, os.Getenv("RESTRICT_TO_NAMESPACE")),
 		Metrics: metricsserver.Options{
 			BindAddress:   metricsAddr,
 			SecureServing: secureMetrics,
@@ -92,4 +92,18 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 		return fmt.Errorf("spod controller: %w", err)
 	}
 	return nil
+}
+
+// cacheOptions limit what the manager caches. The spod controller's kinds
+// are cached in the operator namespace only. With RESTRICT_TO_NAMESPACE
+// set, every other namespaced kind is cached in that namespace and the
+// operator's only, so the operator handles profiles of one namespace and
+// can run with namespace-scoped RBAC for namespaced kinds; cluster-scoped
+// kinds (nodes, the webhook configuration) are unaffected.
+func cacheOptions(operatorNamespace, restrictTo string) cache.Options {
+	opts := cache.Options{ByObject: spod.CacheOptions(operatorNamespace)}
+	if restrictTo != "" {
+		opts.DefaultNamespaces = map[string]cache.Config{restrictTo: {}, operatorNamespace: {}}
+	}
+	return opts
 }
