@@ -1,17 +1,11 @@
 package spod
 
 import (
-	"context"
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // Names and ports of the metrics endpoint.
@@ -86,27 +80,4 @@ func BuildServiceMonitor(cfg Config) *unstructured.Unstructured {
 	u.SetName(ServiceMonitorName)
 	u.SetNamespace(cfg.Namespace)
 	return u
-}
-
-// serviceMonitorSupported reports whether prometheus-operator's
-// ServiceMonitor CRD is installed.
-func (r *Reconciler) serviceMonitorSupported(ctx context.Context) (bool, error) {
-	crd := &metav1.PartialObjectMetadata{}
-	crd.SetGroupVersionKind(crdGVK)
-	err := r.Client.Get(ctx, types.NamespacedName{Name: ServiceMonitorCRD}, crd)
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("look up %s: %w", ServiceMonitorCRD, err)
-	}
-	return true, nil
-}
-
-// newCRDMetadata is a CustomResourceDefinition read as metadata only, for
-// watches and cache options.
-func newCRDMetadata() client.Object {
-	crd := &metav1.PartialObjectMetadata{}
-	crd.SetGroupVersionKind(crdGVK)
-	return crd
 }

@@ -22,8 +22,7 @@ import (
 )
 
 // CacheOptions limit the manager's cache of the kinds this controller
-// owns to the operator's namespace (and the one webhook configuration and
-// CRD it watches),
+// owns to the operator's namespace (and the one webhook configuration),
 // so a cluster with many DaemonSets, Deployments and Services does not
 // fill the manager's memory.
 func CacheOptions(namespace string) map[client.Object]cache.ByObject {
@@ -36,7 +35,6 @@ func CacheOptions(namespace string) map[client.Object]cache.ByObject {
 		&admissionregistrationv1.MutatingWebhookConfiguration{}: {
 			Field: fields.OneTermEqualSelector("metadata.name", webhookconfig.Name),
 		},
-		newCRDMetadata(): {Field: fields.OneTermEqualSelector("metadata.name", ServiceMonitorCRD)},
 	}
 }
 
@@ -52,8 +50,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	isWebhookConfig := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetName() == webhookconfig.Name
 	})
-	isMonitorCRD := predicate.NewPredicateFuncs(func(o client.Object) bool {
-		return o.GetName() == ServiceMonitorCRD
+	isOptionalCRD := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetName() == ServiceMonitorCRD || o.GetName() == CertificateCRD
 	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("spod").
@@ -63,9 +61,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Watches(&admissionregistrationv1.MutatingWebhookConfiguration{},
 			handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isWebhookConfig)).
-		// Installing prometheus-operator later adds the ServiceMonitor.
+		// Installing prometheus-operator or cert-manager later adds the
+		// ServiceMonitor or the certificates.
 		Watches(newCRDMetadata(), handler.EnqueueRequestsFromMapFunc(r.defaultRequest),
-			builder.WithPredicates(isMonitorCRD), builder.OnlyMetadata).
+			builder.WithPredicates(isOptionalCRD), builder.OnlyMetadata).
 		Complete(r)
 }
 

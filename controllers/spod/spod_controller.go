@@ -28,6 +28,7 @@ import (
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;create;patch
+// +kubebuilder:rbac:groups=cert-manager.io,resources=issuers;certificates,verbs=get;create;patch
 
 // FieldOwner is the field manager of every object the controller applies.
 const FieldOwner = "spo-manager"
@@ -49,11 +50,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, err
 	}
-	if spod.Status.State == "" {
-		return ctrl.Result{}, r.writeStatus(ctx, spod, Decide("", nil, nil))
+	certManager, err := r.crdInstalled(ctx, CertificateCRD)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
-	ds, deployErr := r.deploy(ctx, spod)
+	if spod.Status.State == "" {
+		d := Decide("", nil, nil)
+		d.CertManager = certManager
+		return ctrl.Result{}, r.writeStatus(ctx, spod, d)
+	}
+	ds, deployErr := r.deploy(ctx, spod, certManager)
 	d := Decide(spod.Status.State, ds, deployErr)
+	d.CertManager = certManager
 	if err := r.writeStatus(ctx, spod, d); err != nil {
 		return ctrl.Result{}, errors.Join(deployErr, err)
 	}
@@ -82,13 +90,19 @@ func (r *Reconciler) EnsureDefault(ctx context.Context) error {
 	return fmt.Errorf("create default spod: %w", err)
 }
 
-// deploy applies every object spod's spec describes and returns the
-// DaemonSet as stored, with the status the DaemonSet controller wrote.
-func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon) (*appsv1.DaemonSet, error) {
+// deploy applies every object spod's spec describes, and the serving
+// certificates when cert-manager is installed, and returns the DaemonSet
+// as stored, with the status the DaemonSet controller wrote.
+func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certManager bool) (*appsv1.DaemonSet, error) {
 	spec := &spod.Spec
 	ds := BuildDaemonSet(spec, r.Config)
 	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config), BuildMetricsService(r.Config)}
-	monitor, err := r.serviceMonitorSupported(ctx)
+	if certManager {
+		for _, c := range BuildCertificates(r.Config) {
+			owned = append(owned, c)
+		}
+	}
+	monitor, err := r.crdInstalled(ctx, ServiceMonitorCRD)
 	if err != nil {
 		return nil, err
 	}

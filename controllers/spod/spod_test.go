@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -134,22 +135,22 @@ var _ = Describe("The spod controller", Ordered, func() {
 		d := read(ctx, Default)
 		Expect(d.metrics.Spec.Selector).To(Equal(d.ds.Spec.Template.Labels))
 		Expect(d.container(spod.DaemonContainer).Ports).To(ContainElement(HaveField("Name", "metrics")))
-		_, err := serviceMonitor(ctx)
+		_, err := getUnstructured(ctx, spod.ServiceMonitorGVK, spod.ServiceMonitorName)
 		Expect(meta.IsNoMatchError(err)).To(BeTrue(), "%v", err)
 		Expect(d.spod.Status.State).To(Equal(spodv1alpha1.StateRunning))
 	})
 
 	It("creates the ServiceMonitor once prometheus-operator's CRD is installed, and only once", func(ctx SpecContext) {
-		installServiceMonitorCRD(ctx)
+		installCRD(ctx, spod.ServiceMonitorGVK)
 		Eventually(func(g Gomega) {
-			sm, err := serviceMonitor(ctx)
+			sm, err := getUnstructured(ctx, spod.ServiceMonitorGVK, spod.ServiceMonitorName)
 			g.Expect(err).NotTo(HaveOccurred())
 			endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
 			g.Expect(endpoints).To(ContainElements(HaveKeyWithValue("path", "/metrics"), HaveKeyWithValue("path", "/metrics-spod")))
 			g.Expect(sm.GetOwnerReferences()).To(ContainElement(HaveField("Name", spodv1alpha1.Name)))
 		}).WithTimeout(timeout).Should(Succeed())
 
-		sm, err := serviceMonitor(ctx)
+		sm, err := getUnstructured(ctx, spod.ServiceMonitorGVK, spod.ServiceMonitorName)
 		Expect(err).NotTo(HaveOccurred())
 		before := append(read(ctx, Default).resourceVersions(), sm.GetResourceVersion())
 		r := &spod.Reconciler{Client: env.Client, Config: cfg}
@@ -157,9 +158,52 @@ var _ = Describe("The spod controller", Ordered, func() {
 			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: spodKey()})
 			Expect(err).NotTo(HaveOccurred())
 		}
-		sm, err = serviceMonitor(ctx)
+		sm, err = getUnstructured(ctx, spod.ServiceMonitorGVK, spod.ServiceMonitorName)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(append(read(ctx, Default).resourceVersions(), sm.GetResourceVersion())).To(Equal(before))
+	})
+
+	It("says who must provide the serving certificates without cert-manager", func(ctx SpecContext) {
+		c := meta.FindStatusCondition(read(ctx, Default).spod.Status.Conditions, spod.ConditionCertificates)
+		Expect(c).NotTo(BeNil())
+		Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		Expect(c.Message).To(ContainSubstring(spod.WebhookCertSecret))
+	})
+
+	It("requests the serving certificates once cert-manager's CRDs are installed", func(ctx SpecContext) {
+		installCRD(ctx, spod.IssuerGVK)
+		installCRD(ctx, spod.CertificateGVK)
+		Eventually(func(g Gomega) {
+			_, err := getUnstructured(ctx, spod.IssuerGVK, spod.IssuerName)
+			g.Expect(err).NotTo(HaveOccurred())
+			var secrets []string
+			for _, name := range []string{"webhook-cert", "metrics-cert"} {
+				c, err := getUnstructured(ctx, spod.CertificateGVK, name)
+				g.Expect(err).NotTo(HaveOccurred())
+				secret, _, _ := unstructured.NestedString(c.Object, "spec", "secretName")
+				secrets = append(secrets, secret)
+			}
+			g.Expect(secrets).To(Equal([]string{spod.WebhookCertSecret, spod.MetricsCertSecret}))
+			g.Expect(meta.IsStatusConditionTrue(read(ctx, g).spod.Status.Conditions, spod.ConditionCertificates)).To(BeTrue())
+		}).WithTimeout(timeout).Should(Succeed())
+		Expect(read(ctx, Default).mwc.Annotations).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", cfg.Namespace+"/webhook-cert"))
+
+		versions := func() []string {
+			out := read(ctx, Default).resourceVersions()
+			for _, name := range []string{"webhook-cert", "metrics-cert"} {
+				c, err := getUnstructured(ctx, spod.CertificateGVK, name)
+				Expect(err).NotTo(HaveOccurred())
+				out = append(out, c.GetResourceVersion())
+			}
+			return out
+		}
+		before := versions()
+		r := &spod.Reconciler{Client: env.Client, Config: cfg}
+		for range 2 {
+			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: spodKey()})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		Expect(versions()).To(Equal(before))
 	})
 
 	It("recreates spod when it is deleted", func(ctx SpecContext) {

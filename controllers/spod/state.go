@@ -18,11 +18,17 @@ const (
 	ReasonError    = "DeployFailed"
 )
 
+// ConditionCertificates reports whether cert-manager issues the serving
+// certificates or the installer must provide them.
+const ConditionCertificates = "CertificatesManaged"
+
 // Decision is the status a pass computed.
 type Decision struct {
 	State   spodv1alpha1.SPODState
 	Reason  string
 	Message string
+	// CertManager is whether cert-manager's CRDs are installed.
+	CertManager bool
 }
 
 // Decide turns what a pass observed into spod's state. deployErr is the
@@ -76,5 +82,23 @@ func ApplyDecision(status *spodv1alpha1.SPODStatus, generation int64, d Decision
 		cond.Status = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(&status.Conditions, cond)
+	meta.SetStatusCondition(&status.Conditions, certificatesCondition(generation, d.CertManager))
 	return !equality.Semantic.DeepEqual(before, status)
+}
+
+// certificatesCondition tells the installer who provides the webhook and
+// metrics serving certificates.
+func certificatesCondition(generation int64, certManager bool) metav1.Condition {
+	if certManager {
+		return metav1.Condition{
+			Type: ConditionCertificates, Status: metav1.ConditionTrue, Reason: "CertManager",
+			Message: "cert-manager issues the webhook and metrics serving certificates", ObservedGeneration: generation,
+		}
+	}
+	return metav1.Condition{
+		Type: ConditionCertificates, Status: metav1.ConditionFalse, Reason: "CertManagerNotInstalled",
+		Message: "cert-manager is not installed: provide the Secrets " + WebhookCertSecret + " and " + MetricsCertSecret +
+			" (tls.crt, tls.key, ca.crt) in the operator namespace and the webhook configuration's caBundle",
+		ObservedGeneration: generation,
+	}
 }
