@@ -124,13 +124,22 @@ func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProf
 
 // writeStatus patches spod's status when d changes it, and records an
 // event on every state transition.
+//
+// The patch carries spod's resourceVersion. A cache that has not yet seen
+// this controller's previous status write serves an old spod; without the
+// check, the pass would write the same state again with a new transition
+// time. With it the write conflicts and is dropped: the newer spod is
+// already on its way to the queue and gets its own pass.
 func (r *Reconciler) writeStatus(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, d Decision) error {
 	previous := spod.Status.State
-	patch := client.MergeFrom(spod.DeepCopy())
+	patch := client.MergeFromWithOptions(spod.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	if !ApplyDecision(&spod.Status, spod.Generation, d) {
 		return nil
 	}
 	if err := r.Client.Status().Patch(ctx, spod, patch); err != nil {
+		if apierrors.IsConflict(err) {
+			return nil
+		}
 		return fmt.Errorf("write spod status: %w", err)
 	}
 	if previous != d.State && r.Events != nil {
