@@ -30,6 +30,13 @@ func main() {
 	flag.Parse()
 
 	log := logging.Setup("spod", verbosity)
+	if flag.NArg() > 0 {
+		// The DaemonSet runs the log enricher and the bpf recorder as their
+		// own containers of this image, selected by the first argument.
+		// Refuse a mode this build lacks rather than start a second daemon.
+		log.Error(nil, "Unsupported daemon mode; this build runs only the profile installer (no arguments)", "mode", flag.Arg(0))
+		os.Exit(2)
+	}
 	nodeName := os.Getenv("NODE_NAME")
 	if nodeName == "" {
 		log.Error(nil, "NODE_NAME is not set; the daemon must know which node it runs on")
