@@ -31,7 +31,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 	}
 	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook")}
 	mgr.GetWebhookServer().Register(webhookconfig.BindingPath, server.Handler(spodv1alpha1.BindingWebhookName, h))
-	if err := (&StatusReconciler{Client: mgr.GetClient(), Throttle: server.Throttle{Interval: server.StatusInterval}}).SetupWithManager(mgr); err != nil {
+	if err := NewStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("binding status controller: %w", err)
 	}
 	return nil

@@ -22,7 +22,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 	}
 	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("recording-webhook")}
 	mgr.GetWebhookServer().Register(webhookconfig.RecordingPath, server.Handler(spodv1alpha1.RecordingWebhookName, h))
-	if err := (&StatusReconciler{Client: mgr.GetClient(), Throttle: server.Throttle{Interval: server.StatusInterval}}).SetupWithManager(mgr); err != nil {
+	if err := NewStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("recording status controller: %w", err)
 	}
 	return nil
