@@ -34,7 +34,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("seccompprofile-node").
-		Watches(&seccompprofilev1beta1.SeccompProfile{}, handler.EnqueueRequestsFromMapFunc(r.withDependents)).
+		// Status and finalizer writes (by the manager) change nothing on the
+		// node; a spec change bumps the generation, and so does a deletion
+		// of an object held by a finalizer. Labels decide partial profiles.
+		Watches(&seccompprofilev1beta1.SeccompProfile{}, handler.EnqueueRequestsFromMapFunc(r.withDependents),
+			builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, handler.EnqueueRequestsFromMapFunc(r.allProfiles),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{}, predicate.NewPredicateFuncs(func(o client.Object) bool {
 				return o.GetNamespace() == r.OperatorNamespace && o.GetName() == spodv1alpha1.Name

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -30,11 +31,24 @@ func main() {
 	nodes := flag.Int("nodes", 20, "simulated nodes")
 	latencyProfiles := flag.Int("latency-profiles", 200, "profiles created one at a time for latency")
 	bulkProfiles := flag.Int("bulk-profiles", 1000, "profiles created at once for throughput")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "seccompnodes:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	// The numbers are the output; controller logs would drown them.
 	ctrl.SetLogger(logr.Discard())
 	if err := run(*nodes, *latencyProfiles, *bulkProfiles); err != nil {
 		fmt.Fprintln(os.Stderr, "seccompnodes:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
