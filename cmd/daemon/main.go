@@ -9,11 +9,11 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/daemon/agent"
 	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/logging"
+	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/scheme"
 )
 
@@ -23,7 +23,7 @@ func main() {
 		verbosity                                   int
 	)
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8085", "Address the health and readiness probes bind to.")
-	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address the /metrics-spod endpoint binds to; 0 disables it.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint (/metrics and /metrics-spod, HTTPS with token auth) binds to; 0 disables it.")
 	flag.StringVar(&storageDir, "profile-storage-dir", seccomp.DefaultStorageDir, "Rootless profile storage linked into the kubelet root.")
 	flag.StringVar(&procDir, "host-proc", "/proc", "The node's /proc (spod's hostProcVolumePath).")
 	flag.IntVar(&verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
@@ -46,7 +46,7 @@ func main() {
 		Scheme:                 scheme.New(),
 		Cache:                  agent.CacheOptions(nodeName),
 		HealthProbeBindAddress: probeAddr,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr, SecureServing: metricsAddr != "0"},
+		Metrics:                metricsserving.DaemonOptions(metricsAddr, ""),
 	})
 	if err != nil {
 		log.Error(err, "Unable to create manager")

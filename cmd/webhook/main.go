@@ -11,10 +11,10 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/securityprofiles/operator/internal/logging"
+	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/scheme"
 	"github.com/securityprofiles/operator/webhooks/binding"
 	"github.com/securityprofiles/operator/webhooks/recording"
@@ -23,13 +23,12 @@ import (
 
 // options are the command-line flags.
 type options struct {
-	port          int
-	certDir       string
-	probeAddr     string
-	metricsAddr   string
-	secureMetrics bool
-	leaderElect   bool
-	verbosity     int
+	port        int
+	certDir     string
+	probeAddr   string
+	metricsAddr string
+	leaderElect bool
+	verbosity   int
 }
 
 func main() {
@@ -38,7 +37,6 @@ func main() {
 	flag.StringVar(&o.certDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8082", "Address the health and readiness probes bind to.")
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
-	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so only one replica writes binding and recording status; every replica serves admission.")
 	flag.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
 	flag.Parse()
@@ -66,9 +64,9 @@ func main() {
 // in-flight admission requests (each bounded by server.Budget) time to
 // finish before exiting.
 func newManager(o options) (ctrl.Manager, error) {
-	// Serving like the manager's: TLS here, token authentication comes
-	// with the operator-wide metrics setup (service "metrics").
-	metricsOpts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics}
+	// Serving like the manager's: TLS with token authentication and
+	// authorization (ClusterRole spo-metrics-client).
+	metricsOpts := metricsserving.Options(o.metricsAddr, "")
 	shutdown := 15 * time.Second
 	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme: scheme.New(),

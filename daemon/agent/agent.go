@@ -52,6 +52,10 @@ func CacheOptions(nodeName string) cache.Options {
 	}}
 }
 
+// The daemon's metrics callers are checked with the API server.
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+
 // Setup registers the node's reconcilers with mgr. reader must be able to
 // read before the manager's cache starts (e.g. mgr.GetAPIReader()).
 func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Config) error {

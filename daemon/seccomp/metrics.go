@@ -26,12 +26,21 @@ const (
 	operationDelete = "delete"
 )
 
-// registerMetrics adds the counters to controller-runtime's registry,
-// which serves them at /metrics(-spod). Several daemons in one process
-// (tests, benchmarks) share them.
-func registerMetrics() {
+// RegisterMetrics adds the counters to controller-runtime's registry,
+// which serves them at /metrics and /metrics-spod. Every operation and the
+// manual's error reasons start at zero, so a scrape shows the series before
+// anything happened. Several daemons in one process (tests, benchmarks)
+// share them.
+func RegisterMetrics() {
 	registerOnce.Do(func() {
 		metrics.Registry.MustRegister(profileTotal, profileErrors)
+		for _, op := range []string{operationUpdate, operationDelete} {
+			profileTotal.WithLabelValues(op)
+		}
+		for _, reason := range []string{ReasonNotSupported, ReasonInvalid, ReasonCannotSave,
+			ReasonCannotRemove, "CannotUpdateSeccompProfile", ReasonNodeStatus} {
+			profileErrors.WithLabelValues(reason)
+		}
 	})
 }
 

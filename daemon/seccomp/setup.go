@@ -21,7 +21,7 @@ const baseProfileIndex = "spec.baseProfileName"
 
 // SetupWithManager registers the reconciler and its watches.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	registerMetrics()
+	RegisterMetrics()
 	err := mgr.GetFieldIndexer().IndexField(ctx, &seccompprofilev1beta1.SeccompProfile{}, baseProfileIndex,
 		func(o client.Object) []string {
 			if base := o.(*seccompprofilev1beta1.SeccompProfile).Spec.BaseProfileName; base != "" {

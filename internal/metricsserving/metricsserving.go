@@ -1,0 +1,36 @@
+package metricsserving
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+)
+
+// DaemonPath is where the node daemon serves its metrics, so one metrics
+// Service can route /metrics to the manager and /metrics-spod to daemons.
+const DaemonPath = "/metrics-spod"
+
+// Options serves metrics on addr ("0" turns the endpoint off) over HTTPS
+// behind token authentication and authorization. certDir holds tls.crt and
+// tls.key; empty means a self-signed certificate generated at start.
+func Options(addr, certDir string) metricsserver.Options {
+	return metricsserver.Options{
+		BindAddress:    addr,
+		SecureServing:  true,
+		CertDir:        certDir,
+		FilterProvider: filters.WithAuthenticationAndAuthorization,
+	}
+}
+
+// DaemonOptions is Options plus the daemon's /metrics-spod path, which
+// serves the same registry as /metrics.
+func DaemonOptions(addr, certDir string) metricsserver.Options {
+	o := Options(addr, certDir)
+	o.ExtraHandlers = map[string]http.Handler{
+		DaemonPath: promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}),
+	}
+	return o
+}
