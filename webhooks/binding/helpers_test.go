@@ -6,13 +6,13 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
+	"github.com/securityprofiles/operator/test/webhooktest"
 )
 
 var bindingNS = map[string]string{keys.EnableBindingLabel: ""}
@@ -64,20 +64,8 @@ func container(name, image string) corev1.Container {
 	return corev1.Container{Name: name, Image: image}
 }
 
-// createWhen creates pod once a dry run of it satisfies ready, which is
-// when the webhook's cache has caught up with the objects the spec just
-// created; it returns the pod as stored.
 func createWhen(ctx context.Context, pod *corev1.Pod, ready func(Gomega, *corev1.Pod)) *corev1.Pod {
-	Eventually(func(g Gomega) {
-		dry := pod.DeepCopy()
-		g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
-		ready(g, dry)
-	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-	warnings.Take()
-	Expect(k8s.Create(ctx, pod)).To(Succeed())
-	stored := &corev1.Pod{}
-	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pod), stored)).To(Succeed())
-	return stored
+	return webhooktest.CreateWhen(ctx, k8s, warnings, pod, ready, timeout, interval)
 }
 
 // seccompOf is a container's Localhost profile path, or its type for any

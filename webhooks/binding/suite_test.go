@@ -7,8 +7,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
@@ -49,13 +47,6 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// newNamespace creates a namespace with labels for one spec and deletes
-// it afterwards.
 func newNamespace(ctx context.Context, labels map[string]string) string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "binding-", Labels: labels}}
-	Expect(k8s.Create(ctx, ns)).To(Succeed())
-	DeferCleanup(func(ctx SpecContext) {
-		Expect(client.IgnoreNotFound(k8s.Delete(ctx, ns))).To(Succeed())
-	})
-	return ns.Name
+	return webhooktest.Namespace(ctx, k8s, "binding-", labels)
 }

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
@@ -48,29 +47,10 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// newNamespace creates a namespace with labels for one spec and deletes
-// it afterwards.
 func newNamespace(ctx context.Context, labels map[string]string) string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "recording-", Labels: labels}}
-	Expect(k8s.Create(ctx, ns)).To(Succeed())
-	DeferCleanup(func(ctx SpecContext) {
-		Expect(client.IgnoreNotFound(k8s.Delete(ctx, ns))).To(Succeed())
-	})
-	return ns.Name
+	return webhooktest.Namespace(ctx, k8s, "recording-", labels)
 }
 
-// createWhen creates pod once a dry run of it satisfies ready, which is
-// when the webhook's cache has caught up with the recordings the spec
-// just created; it returns the pod as stored.
 func createWhen(ctx context.Context, pod *corev1.Pod, ready func(Gomega, *corev1.Pod)) *corev1.Pod {
-	Eventually(func(g Gomega) {
-		dry := pod.DeepCopy()
-		g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
-		ready(g, dry)
-	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-	warnings.Take()
-	Expect(k8s.Create(ctx, pod)).To(Succeed())
-	stored := &corev1.Pod{}
-	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pod), stored)).To(Succeed())
-	return stored
+	return webhooktest.CreateWhen(ctx, k8s, warnings, pod, ready, timeout, interval)
 }
