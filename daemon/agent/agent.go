@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -37,19 +39,58 @@ type Config struct {
 	ProcDir string
 	// OperatorNamespace holds the spod configuration.
 	OperatorNamespace string
+	// MemoryOptimization narrows the pod cache to pods labelled for
+	// recording (ENABLE_MEMORY_OPTIMIZATION); see CacheOptions.
+	MemoryOptimization bool
 }
 
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 
-// CacheOptions limits the daemon's cache to what concerns its node: of the
-// SecurityProfileNodeStatus objects (one per profile and node) it sees only
-// its own, so memory stays flat as nodes are added.
+// CacheOptions are the cache options of a daemon on nodeName without
+// memory optimization; see Config.CacheOptions.
 func CacheOptions(nodeName string) cache.Options {
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&nodestatusv1alpha1.SecurityProfileNodeStatus{}: {
-			Label: labels.SelectorFromSet(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue(nodeName)}),
+	return Config{NodeName: nodeName}.CacheOptions()
+}
+
+// CacheOptions limit the daemon's cache to what concerns its node, so
+// memory stays flat as the cluster grows:
+//
+//   - of the SecurityProfileNodeStatus objects (one per profile and node)
+//     it holds only its own node's;
+//   - pods, once something in the daemon watches them (profile recording,
+//     which this build lacks), only those scheduled to its node; with
+//     MemoryOptimization (spod's enableMemoryOptimization, passed as
+//     ENABLE_MEMORY_OPTIMIZATION=true) only those of them labelled
+//     spo.x-k8s.io/enable-recording, so a node with thousands of pods
+//     caches only the few being recorded;
+//   - managedFields are dropped from every cached object: nothing in the
+//     daemon reads them, and on large objects they are often the biggest
+//     part. Writes never send cached managedFields, so the API server
+//     keeps its own.
+//
+// An entry for a kind nobody watches starts no informer.
+func (c Config) CacheOptions() cache.Options {
+	pods := cache.ByObject{Field: fields.OneTermEqualSelector("spec.nodeName", c.NodeName)}
+	if c.MemoryOptimization {
+		pods.Label = labels.SelectorFromSet(nil).Add(mustRequirement(keys.EnableRecordingLabel, selection.Exists))
+	}
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&nodestatusv1alpha1.SecurityProfileNodeStatus{}: {
+				Label: labels.SelectorFromSet(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue(c.NodeName)}),
+			},
+			&corev1.Pod{}: pods,
 		},
-	}}
+	}
+}
+
+func mustRequirement(key string, op selection.Operator) labels.Requirement {
+	r, err := labels.NewRequirement(key, op, nil)
+	if err != nil {
+		panic(err) // our own constant key
+	}
+	return *r
 }
 
 // The daemon's metrics callers are checked with the API server.

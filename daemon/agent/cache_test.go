@@ -1,0 +1,67 @@
+package agent
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/securityprofiles/operator/apis/keys"
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	"github.com/securityprofiles/operator/daemon/nodestatus"
+)
+
+// byKind returns the ByObject entry for the kind of obj.
+func byKind[T client.Object](g Gomega, opts cache.Options) cache.ByObject {
+	for o, b := range opts.ByObject {
+		if _, ok := o.(T); ok {
+			return b
+		}
+	}
+	g.Expect(false).To(BeTrue(), "no cache entry for %T", *new(T))
+	return cache.ByObject{}
+}
+
+func TestCacheOptions(t *testing.T) {
+	onNode := fields.Set{"spec.nodeName": "node-a"}
+	recorded := labels.Set{keys.EnableRecordingLabel: "true"}
+	labelledEmpty := labels.Set{keys.EnableRecordingLabel: ""}
+	other := labels.Set{"app": "web"}
+
+	for _, memOpt := range []bool{false, true} {
+		g := NewWithT(t)
+		opts := Config{NodeName: "node-a", MemoryOptimization: memOpt}.CacheOptions()
+
+		status := byKind[*nodestatusv1alpha1.SecurityProfileNodeStatus](g, opts)
+		g.Expect(status.Label.Matches(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue("node-a")})).To(BeTrue())
+		g.Expect(status.Label.Matches(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue("node-b")})).To(BeFalse())
+
+		pods := byKind[*corev1.Pod](g, opts)
+		g.Expect(pods.Field.Matches(onNode)).To(BeTrue())
+		g.Expect(pods.Field.Matches(fields.Set{"spec.nodeName": "node-b"})).To(BeFalse())
+		if memOpt {
+			g.Expect(pods.Label.Matches(recorded)).To(BeTrue())
+			g.Expect(pods.Label.Matches(labelledEmpty)).To(BeTrue(), "the label's presence is what counts")
+			g.Expect(pods.Label.Matches(other)).To(BeFalse())
+		} else {
+			g.Expect(pods.Label).To(BeNil(), "every pod on the node")
+		}
+
+		g.Expect(opts.DefaultTransform).NotTo(BeNil())
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}}
+		out, err := opts.DefaultTransform(pod)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out.(*corev1.Pod).ManagedFields).To(BeEmpty())
+		g.Expect(out.(*corev1.Pod).Name).To(Equal("p"))
+	}
+}
+
+func TestCacheOptionsDefault(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(byKind[*corev1.Pod](g, CacheOptions("node-a")).Label).To(BeNil())
+}
