@@ -37,6 +37,7 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	$(CONTROLLER_GEN) rbac:roleName=spo-manager paths=./cmd/manager/... paths=./controllers/... output:rbac:artifacts:config=config/rbac/manager
 	$(CONTROLLER_GEN) rbac:roleName=spod paths=./daemon/... output:rbac:artifacts:config=config/rbac/daemon
 	$(CONTROLLER_GEN) rbac:roleName=spo-webhook paths=./webhooks/... output:rbac:artifacts:config=config/rbac/webhook
+	go run ./hack/manifests write
 
 .PHONY: verify
 verify: ## Regenerate into a copy of the tree and fail on drift; vet.
@@ -69,6 +70,20 @@ test-unit: ## Run the tests that need no API server.
 .PHONY: bench
 bench: ## Run the benchmarks and scripted measurements (not tests).
 	hack/bench.sh
+
+##@ Deployment
+
+OVERLAY ?= config/default
+KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(K8S_BIN)/kubectl)
+export KUBECTL
+
+.PHONY: deploy
+deploy: ## Install the operator into the cluster kubectl points at (OVERLAY=config/<overlay>, default config/default).
+	hack/deploy.sh deploy $(OVERLAY)
+
+.PHONY: undeploy
+undeploy: ## Remove the operator, its profiles and everything it created from the cluster.
+	hack/deploy.sh undeploy $(OVERLAY)
 
 ##@ Local cluster
 
