@@ -88,16 +88,19 @@ undeploy: ## Remove the operator, its profiles and everything it created from th
 ##@ Local cluster
 
 .PHONY: run-local
-run-local: k8s-binaries build local-control-plane ## Run a local control plane with the operator against it (Ctrl-C stops it).
-	hack/run-local.sh
+run-local: run-local-processes ## Run the operator locally (becomes the single-node cluster once it lands).
+
+.PHONY: run-local-processes
+run-local-processes: k8s-binaries build local-control-plane ## Quick dev loop: a local control plane with the operator as processes (Ctrl-C stops it).
+	hack/run-local-processes.sh
 
 .PHONY: local-control-plane
 local-control-plane:
 	CGO_ENABLED=0 go build -trimpath -o $(BIN)/local-control-plane ./hack/local-control-plane
 
-.PHONY: run-local-down
-run-local-down: ## Stop a backgrounded run-local.
-	hack/run-local.sh down
+.PHONY: run-local-processes-down
+run-local-processes-down: ## Stop a backgrounded run-local-processes.
+	hack/run-local-processes.sh down
 
 ##@ Dependencies
 

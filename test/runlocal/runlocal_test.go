@@ -35,7 +35,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestRunLocalUpAndDown(t *testing.T) {
+func TestRunLocalProcessesUpAndDown(t *testing.T) {
 	g := NewWithT(t)
 	root := envtest.RepoRoot()
 	for _, bin := range []string{"manager", "webhook", "daemon", "local-control-plane"} {
@@ -43,13 +43,13 @@ func TestRunLocalUpAndDown(t *testing.T) {
 			t.Fatalf("bin/%s is missing: run `make build local-control-plane` (make test does): %v", bin, err)
 		}
 	}
-	state := filepath.Join(root, ".local")
+	state := filepath.Join(root, ".local", "processes")
 	if _, err := os.Stat(filepath.Join(state, "run-local.pid")); err == nil {
-		t.Fatalf("a run-local is already running from this clone; stop it with make run-local-down")
+		t.Fatalf("a run-local is already running from this clone; stop it with make run-local-processes-down")
 	}
 
 	out := &syncBuffer{}
-	cmd := exec.Command(filepath.Join(root, "hack", "run-local.sh"))
+	cmd := exec.Command(filepath.Join(root, "hack", "run-local-processes.sh"))
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -90,12 +90,12 @@ func TestRunLocalUpAndDown(t *testing.T) {
 		return string(out)
 	}, 30*time.Second).Should(Equal("Installed"))
 
-	down := exec.Command("make", "--no-print-directory", "run-local-down")
+	down := exec.Command("make", "--no-print-directory", "run-local-processes-down")
 	down.Dir = root
 	downOut, err := down.CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), string(downOut))
 	g.Expect(cmd.Wait()).To(Succeed(), out.String())
-	g.Expect(out.String()).To(ContainSubstring("[run-local] stopped"))
+	g.Expect(out.String()).To(ContainSubstring("[run-local-processes] stopped"))
 
 	// Nothing outlives it: the process group is empty and the ports are free.
 	g.Expect(syscall.Kill(-cmd.Process.Pid, 0)).To(MatchError(syscall.ESRCH))

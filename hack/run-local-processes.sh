@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# make run-local: a local control plane (real etcd + kube-apiserver) with the
-# operator's manager, webhook and one node daemon running as local processes
-# against it. Ctrl-C (or `make run-local-down`) stops everything.
+# make run-local-processes: a quick development loop without a node: a local
+# control plane (real etcd + kube-apiserver) with the operator's manager,
+# webhook and one node daemon running as local processes against it. Ctrl-C
+# (or `make run-local-processes-down`) stops everything. `make run-local` is
+# the real single-node cluster with the operator as pods.
 #
-# State lives in .local/: kubeconfig, logs, pids, webhook certificates, and
-# the local node's kubelet root at .local/nodes/<node>/kubelet.
+# State lives in .local/processes/: kubeconfig, logs, pids, webhook
+# certificates, and the simulated node's kubelet root at
+# .local/processes/nodes/<node>/kubelet.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 K8S_VERSION="${K8S_VERSION:-v1.35.4}"
-STATE="$ROOT/.local"
+STATE="$ROOT/.local/processes"
 PIDFILE="$STATE/run-local.pid"
 NODE_NAME="${NODE_NAME:-$(hostname)}"
 KUBECTL="$ROOT/bin/k8s/$K8S_VERSION/kubectl"
 OPERATOR_NS=security-profiles-operator
 
-log() { printf '[run-local] %s\n' "$*" >&2; }
+log() { printf '[run-local-processes] %s\n' "$*" >&2; }
 
 down() {
 	if [ ! -f "$PIDFILE" ]; then
@@ -39,7 +42,7 @@ if [ "${1:-}" = down ]; then
 fi
 
 if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-	log "already running (pid $(cat "$PIDFILE")); stop it with: make run-local-down"
+	log "already running (pid $(cat "$PIDFILE")); stop it with: make run-local-processes-down"
 	exit 1
 fi
 
@@ -127,7 +130,7 @@ Local Security Profiles Operator is up in $((SECONDS - start))s.
 
 Node:        $NODE_NAME (kubelet root $KUBELET_DIR)
 Logs:        $STATE/logs/
-Stop with Ctrl-C, or from another shell: make run-local-down
+Stop with Ctrl-C, or from another shell: make run-local-processes-down
 
 MSG
 
