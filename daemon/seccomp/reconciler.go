@@ -79,6 +79,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if changed {
 		countOperation(operationUpdate)
 	}
+	ctrl.LoggerFrom(ctx).V(1).Info("Profile file is up to date", "path", r.Store.Path(sp.Namespace, sp.Name),
+		"bytes", len(data), "written", changed)
 	return ctrl.Result{}, r.setState(ctx, sp, profilebasev1alpha1.StateInstalled, ReasonInstalled,
 		"installed at "+r.Store.Path(sp.Namespace, sp.Name))
 }
