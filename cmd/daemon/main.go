@@ -4,9 +4,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 
+	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
@@ -14,72 +17,109 @@ import (
 	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/metricsserving"
+	"github.com/securityprofiles/operator/internal/profiling"
 	"github.com/securityprofiles/operator/internal/scheme"
+	"github.com/securityprofiles/operator/internal/seccompfilter"
 )
 
 func main() {
-	var (
-		probeAddr, metricsAddr, storageDir, procDir string
-		verbosity                                   int
-	)
-	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8085", "Address the health and readiness probes bind to.")
-	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint (/metrics and /metrics-spod, HTTPS with token auth) binds to; 0 disables it.")
-	flag.StringVar(&storageDir, "profile-storage-dir", seccomp.DefaultStorageDir, "Rootless profile storage linked into the kubelet root.")
-	flag.StringVar(&procDir, "host-proc", "/proc", "The node's /proc (spod's hostProcVolumePath).")
-	flag.IntVar(&verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
-	flag.Parse()
-
-	log := logging.Setup("spod", verbosity)
-	if flag.NArg() > 0 {
+	o, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "daemon: %v\n", err)
+		os.Exit(2)
+	}
+	log := logging.Setup(o.component(), o.verbosity,
+		"libseccomp", seccompfilter.LibraryVersion(),
+		"seccompSupported", seccomp.CheckSupport(o.procDir) == nil)
+	if o.mode != "" {
 		// The DaemonSet runs the log enricher and the bpf recorder as their
 		// own containers of this image, selected by the first argument.
 		// Refuse a mode this build lacks rather than start a second daemon.
-		log.Error(nil, "Unsupported daemon mode; this build runs only the profile installer (no arguments)", "mode", flag.Arg(0))
+		log.Error(fmt.Errorf("daemon mode %q is not part of this build", o.mode),
+			"Unsupported daemon mode; this build runs only the profile installer (no arguments)", "mode", o.mode)
 		os.Exit(2)
 	}
-	nodeName := os.Getenv("NODE_NAME")
-	if nodeName == "" {
+	if err := o.readEnv(os.Getenv); err != nil {
+		log.Error(err, "Invalid daemon environment")
+		os.Exit(1)
+	}
+	logFeatures(log, o)
+	if o.nodeName == "" {
 		log.Error(nil, "NODE_NAME is not set; the daemon must know which node it runs on")
 		os.Exit(1)
 	}
+	ctx := ctrl.SetupSignalHandler()
+	if o.profiling.Enabled {
+		if _, err := profiling.Start(ctx, log, o.profiling.Addr()); err != nil {
+			log.Error(err, "Unable to start the profiling server")
+			os.Exit(1)
+		}
+	}
+	cfg := agentConfig(o)
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
-		Cache:                  agent.CacheOptions(nodeName),
-		HealthProbeBindAddress: probeAddr,
-		Metrics:                metricsserving.DaemonOptions(metricsAddr, ""),
+		Cache:                  cfg.CacheOptions(),
+		HealthProbeBindAddress: o.probeAddr,
+		Metrics:                metricsserving.DaemonOptions(o.metricsAddr, ""),
 	})
 	if err != nil {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	ctx := ctrl.SetupSignalHandler()
-	if err := setup(ctx, mgr, nodeName, storageDir, procDir); err != nil {
+	if err := setup(ctx, mgr, cfg); err != nil {
 		log.Error(err, "Unable to set up the node daemon")
 		os.Exit(1)
 	}
-	log.Info("Starting daemon", "node", nodeName)
+	log.Info("Starting daemon", "node", o.nodeName)
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Daemon stopped with an error")
 		os.Exit(1)
 	}
 }
 
-func setup(ctx context.Context, mgr ctrl.Manager, nodeName, storageDir, procDir string) error {
+const recordingUnavailable = "Profile recording is enabled, but this build has no recorder backend (log enricher, bpf recorder); this daemon records nothing"
+
+// logFeatures says which of spod's switches reached this daemon and
+// which of them this build cannot act on. None is fatal: the daemon still
+// installs seccomp profiles.
+func logFeatures(log logr.Logger, o options) {
+	log.Info("Daemon configuration", "recording", o.recording, "memoryOptimization", o.memoryOptimization,
+		"appArmor", o.apparmor, "selinux", o.selinux, "profiling", o.profiling.Enabled)
+	if o.recording {
+		log.Info(recordingUnavailable)
+	}
+	if o.apparmor {
+		log.Info("AppArmor is enabled, but this build has no AppArmor profile installer; AppArmorProfiles are not installed")
+	}
+	if o.selinux {
+		log.Info("SELinux is enabled, but this build has no SELinux policy installer; SelinuxProfiles are not installed")
+	}
+}
+
+func agentConfig(o options) agent.Config {
+	namespace := o.namespace
+	if namespace == "" {
+		namespace = agent.DefaultOperatorNamespace
+	}
+	return agent.Config{
+		NodeName:           o.nodeName,
+		KubeletDir:         o.kubeletDir,
+		StorageDir:         o.storageDir,
+		ProcDir:            o.procDir,
+		OperatorNamespace:  namespace,
+		MemoryOptimization: o.memoryOptimization,
+	}
+}
+
+func setup(ctx context.Context, mgr ctrl.Manager, cfg agent.Config) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	namespace := os.Getenv("OPERATOR_NAMESPACE")
-	if namespace == "" {
-		namespace = agent.DefaultOperatorNamespace
-	}
-	return agent.Setup(ctx, mgr, mgr.GetAPIReader(), agent.Config{
-		NodeName:          nodeName,
-		KubeletDir:        os.Getenv("KUBELET_DIR"),
-		StorageDir:        storageDir,
-		ProcDir:           procDir,
-		OperatorNamespace: namespace,
-	})
+	return agent.Setup(ctx, mgr, mgr.GetAPIReader(), cfg)
 }

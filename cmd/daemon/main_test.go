@@ -1,0 +1,48 @@
+package main
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/securityprofiles/operator/internal/seccompfilter"
+	"github.com/securityprofiles/operator/test/buildtest"
+)
+
+// TestBinaryLogsBuildInfo builds the daemon as the Makefile does and
+// checks that it logs its build before it gives up: without NODE_NAME it
+// exits 1, and in a recorder mode this build lacks it exits 2.
+func TestBinaryLogsBuildInfo(t *testing.T) {
+	bin := buildtest.Build(t, "./cmd/daemon")
+	for _, c := range []struct {
+		name, component string
+		args            []string
+		wantCode        int
+		wantMsg         string
+	}{
+		{name: "no node name", component: "spod", args: []string{"--verbosity=1"}, wantCode: 1,
+			wantMsg: "NODE_NAME is not set; the daemon must know which node it runs on"},
+		{name: "log enricher", component: "log-enricher", args: []string{"log-enricher", "--verbosity=0", "--host-proc=/proc"}, wantCode: 2,
+			wantMsg: "Unsupported daemon mode; this build runs only the profile installer (no arguments)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			code, out := buildtest.Run(t, bin, c.args, "ENABLE_RECORDING=true")
+			g.Expect(code).To(Equal(c.wantCode), out)
+			start := buildtest.LogLine(out, "Starting component")
+			g.Expect(start).NotTo(BeNil(), out)
+			g.Expect(start).To(HaveKeyWithValue("component", c.component))
+			g.Expect(start).To(HaveKeyWithValue("version", buildtest.Stamp.Version))
+			g.Expect(start).To(HaveKeyWithValue("gitCommit", buildtest.Stamp.GitCommit))
+			g.Expect(start).To(HaveKeyWithValue("buildDate", buildtest.Stamp.BuildDate))
+			g.Expect(start).To(HaveKeyWithValue("libseccomp", seccompfilter.LibraryVersion()))
+			g.Expect(start).To(HaveKey("seccompSupported"))
+			g.Expect(start).To(HaveKey("goVersion"))
+			g.Expect(start).To(HaveKey("buildTags"))
+			g.Expect(buildtest.LogLine(out, c.wantMsg)).NotTo(BeNil(), out)
+			if c.component == "spod" {
+				g.Expect(buildtest.LogLine(out, recordingUnavailable)).NotTo(BeNil(), out)
+			}
+		})
+	}
+}
