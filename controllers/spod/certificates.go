@@ -48,9 +48,10 @@ func BuildCertificates(cfg Config) []*unstructured.Unstructured {
 
 func certificate(cfg Config, name, secret, service string) *unstructured.Unstructured {
 	c := newUnstructured(CertificateGVK, name, cfg.Namespace)
+	names := serviceDNSNames(service, cfg.Namespace)
 	c.Object["spec"] = map[string]any{
 		"secretName": secret,
-		"dnsNames":   []any{service + "." + cfg.Namespace + ".svc", service + "." + cfg.Namespace + ".svc.cluster.local"},
+		"dnsNames":   []any{names[0], names[1]},
 		"issuerRef":  map[string]any{"kind": IssuerGVK.Kind, "name": IssuerName},
 	}
 	return c

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/metricsserving"
 )
 
 // daemonHealthPort is where the daemon serves /healthz and /readyz.
@@ -41,6 +42,9 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 		mount("host-proc", HostProcMountPath, true),
 		mount("profile-storage", ProfileStorageDir, false),
 		mount("tmp", "/tmp", false),
+		// The daemon serves metrics with this certificate, which the
+		// ServiceMonitor verifies against the Secret's ca.crt.
+		mount("metrics-cert", metricsserving.DefaultCertDir, true),
 	}
 	c.Resources = daemonResources(spec)
 	c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{

@@ -148,6 +148,10 @@ func daemonVolumes(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 		"host-fs-selinux":      hostPath("/sys/fs/selinux", corev1.HostPathDirectory),
 		"selinuxd-socket":      {EmptyDir: &corev1.EmptyDirVolumeSource{}},
 		"tmp":                  {EmptyDir: &corev1.EmptyDirVolumeSource{}},
+		// Optional: the daemon installs profiles whether or not its
+		// metrics certificate has been issued yet, and serves metrics with
+		// a self-signed one until it has.
+		"metrics-cert": {Secret: &corev1.SecretVolumeSource{SecretName: MetricsCertSecret, Optional: ptrTo(true)}},
 	}
 	used := map[string]bool{}
 	for _, c := range containers {

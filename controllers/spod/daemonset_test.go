@@ -167,7 +167,7 @@ func checkVolumesMatchMounts(t *testing.T, ds *appsv1.DaemonSet) {
 	t.Helper()
 	declared := map[string]bool{}
 	for _, v := range ds.Spec.Template.Spec.Volumes {
-		if v.HostPath == nil && v.EmptyDir == nil {
+		if v.HostPath == nil && v.EmptyDir == nil && v.Secret == nil {
 			t.Errorf("volume %s has no source", v.Name)
 		}
 		declared[v.Name] = true

@@ -23,14 +23,16 @@ import (
 
 // CacheOptions limit the manager's cache of the kinds this controller
 // owns to the operator's namespace (and the one webhook configuration),
-// so a cluster with many DaemonSets, Deployments and Services does not
-// fill the manager's memory.
+// so a cluster with many DaemonSets, Deployments, Services and Secrets
+// does not fill the manager's memory, and the manager needs to read
+// Secrets in its own namespace only.
 func CacheOptions(namespace string) map[client.Object]cache.ByObject {
 	own := map[string]cache.Config{namespace: {}}
 	return map[client.Object]cache.ByObject{
-		&appsv1.DaemonSet{}:                            {Namespaces: own},
-		&appsv1.Deployment{}:                           {Namespaces: own},
-		&corev1.Service{}:                              {Namespaces: own},
+		&appsv1.DaemonSet{}:  {Namespaces: own},
+		&appsv1.Deployment{}: {Namespaces: own},
+		&corev1.Service{}:    {Namespaces: own},
+		&corev1.Secret{}:     {Namespaces: own},
 		&spodv1alpha1.SecurityProfilesOperatorDaemon{}: {Namespaces: own},
 		&admissionregistrationv1.MutatingWebhookConfiguration{}: {
 			Field: fields.OneTermEqualSelector("metadata.name", webhookconfig.Name),
@@ -53,6 +55,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	isOptionalCRD := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetName() == ServiceMonitorCRD || o.GetName() == CertificateCRD
 	})
+	// The serving certificate Secrets, the manager's own and the
+	// installer's (which name no owner): writing, rotating or deleting
+	// one is a reason to check them all.
+	isCertSecret := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetNamespace() == r.Config.Namespace &&
+			(o.GetName() == CASecret || o.GetName() == WebhookCertSecret || o.GetName() == MetricsCertSecret)
+	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("spod").
 		For(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, builder.WithPredicates(isSpod)).
@@ -61,6 +70,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Watches(&admissionregistrationv1.MutatingWebhookConfiguration{},
 			handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isWebhookConfig)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isCertSecret)).
 		// Installing prometheus-operator or cert-manager later adds the
 		// ServiceMonitor or the certificates.
 		Watches(newCRDMetadata(), handler.EnqueueRequestsFromMapFunc(r.defaultRequest),

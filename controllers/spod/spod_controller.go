@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,9 @@ type Reconciler struct {
 	Client client.Client
 	Events events.EventRecorder
 	Config Config
+	// Now is the clock certificates are issued and checked by; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Reconcile creates the default spod if it is missing, applies the
@@ -54,14 +58,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	// The certificates come first: the webhook pods cannot start without
+	// their Secret.
+	certs, certErr := r.ensureServingCerts(ctx, spod, certManager)
+	if apierrors.IsConflict(certErr) || apierrors.IsAlreadyExists(certErr) {
+		// This pass read a Secret older than the stored one (a stale
+		// cache, or another writer): its decision is void, and the
+		// Secret's change queues a pass that sees it.
+		ctrl.LoggerFrom(ctx).V(1).Info("Serving certificate Secret changed meanwhile", "error", certErr.Error())
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
 	if spod.Status.State == "" {
 		d := Decide("", nil, nil)
-		d.CertManager = certManager
-		return ctrl.Result{}, r.writeStatus(ctx, spod, d)
+		d.Certificates = certs.status
+		return ctrl.Result{}, errors.Join(certErr, r.writeStatus(ctx, spod, d))
 	}
-	ds, deployErr := r.deploy(ctx, spod, certManager)
+	var ds *appsv1.DaemonSet
+	deployErr := certErr
+	if certErr == nil {
+		ds, deployErr = r.deploy(ctx, spod, certs)
+	}
 	d := Decide(spod.Status.State, ds, deployErr)
-	d.CertManager = certManager
+	d.Certificates = certs.status
 	if err := r.writeStatus(ctx, spod, d); err != nil {
 		return ctrl.Result{}, errors.Join(deployErr, err)
 	}
@@ -70,7 +88,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// malformed toleration): retrying cannot help until spod changes.
 		return ctrl.Result{}, reconcile.TerminalError(deployErr)
 	}
-	return ctrl.Result{}, deployErr
+	return ctrl.Result{RequeueAfter: renewIn(certs.renewAt, r.now())}, deployErr
+}
+
+// renewIn is how long until the next certificate is due, at least a
+// minute, or zero when none is.
+func renewIn(at, now time.Time) time.Duration {
+	if at.IsZero() {
+		return 0
+	}
+	return max(at.Sub(now), time.Minute)
 }
 
 // EnsureDefault creates the default spod in the operator namespace unless
@@ -91,13 +118,13 @@ func (r *Reconciler) EnsureDefault(ctx context.Context) error {
 }
 
 // deploy applies every object spod's spec describes, and the serving
-// certificates when cert-manager is installed, and returns the DaemonSet
-// as stored, with the status the DaemonSet controller wrote.
-func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certManager bool) (*appsv1.DaemonSet, error) {
+// certificate requests when cert-manager is installed, and returns the
+// DaemonSet as stored, with the status the DaemonSet controller wrote.
+func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) (*appsv1.DaemonSet, error) {
 	spec := &spod.Spec
 	ds := BuildDaemonSet(spec, r.Config)
 	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config), BuildMetricsService(r.Config)}
-	if certManager {
+	if certs.certManager {
 		for _, c := range BuildCertificates(r.Config) {
 			owned = append(owned, c)
 		}
@@ -116,7 +143,7 @@ func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProf
 		}
 	}
 	// Cluster-scoped: it cannot have spod as owner.
-	if err := r.apply(ctx, BuildWebhookConfiguration(spec, r.Config)); err != nil {
+	if err := r.apply(ctx, BuildWebhookConfiguration(spec, r.Config, certs.certManager, certs.caBundle)); err != nil {
 		return nil, err
 	}
 	return ds, nil

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -103,20 +102,25 @@ var _ = Describe("The spod controller", Ordered, func() {
 
 	It("leaves fields other parties set on the webhook configuration alone", func(ctx SpecContext) {
 		d := read(ctx, Default)
-		for i := range d.mwc.Webhooks {
-			d.mwc.Webhooks[i].ClientConfig.CABundle = []byte("injected CA")
-		}
+		bundle := d.mwc.Webhooks[0].ClientConfig.CABundle
 		d.mwc.Labels = map[string]string{"platform.example.com/managed": "true"}
-		Expect(env.Client.Update(ctx, d.mwc, client.FieldOwner("cainjector"))).To(Succeed())
-		injected := d.mwc.ResourceVersion
+		Expect(env.Client.Update(ctx, d.mwc, client.FieldOwner("platform"))).To(Succeed())
+		labelled := d.mwc.ResourceVersion
 
 		r := &spod.Reconciler{Client: env.Client, Config: cfg}
 		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: spodKey()})
 		Expect(err).NotTo(HaveOccurred())
 		after := read(ctx, Default).mwc
-		Expect(after.ResourceVersion).To(Equal(injected))
-		Expect(after.Webhooks[0].ClientConfig.CABundle).To(Equal([]byte("injected CA")))
+		Expect(after.ResourceVersion).To(Equal(labelled))
+		Expect(after.Labels).To(HaveKey("platform.example.com/managed"))
+		Expect(after.Webhooks[0].ClientConfig.CABundle).To(Equal(bundle))
 	})
+
+	It("issues the serving certificates from its own CA without cert-manager", itIssuesOwnCertificates)
+	It("makes no writes when reconciling twice with its own certificates", itMakesNoCertificateWrites)
+	It("renews a serving certificate that is about to expire", itRenewsAnExpiringLeaf)
+	It("replaces a CA that is about to expire and trusts the old one until it expires", itRotatesAnExpiringCA)
+	It("never overwrites serving certificates the installer provided", itLeavesUserSecretsAlone)
 
 	It("reports ERROR with the API server's message for a spec it cannot deploy, and recovers", func(ctx SpecContext) {
 		bad := `{"spec":{"tolerations":[{"key":"k","operator":"Exists","value":"v"}]}}`
@@ -163,13 +167,6 @@ var _ = Describe("The spod controller", Ordered, func() {
 		Expect(append(read(ctx, Default).resourceVersions(), sm.GetResourceVersion())).To(Equal(before))
 	})
 
-	It("says who must provide the serving certificates without cert-manager", func(ctx SpecContext) {
-		c := meta.FindStatusCondition(read(ctx, Default).spod.Status.Conditions, spod.ConditionCertificates)
-		Expect(c).NotTo(BeNil())
-		Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		Expect(c.Message).To(ContainSubstring(spod.WebhookCertSecret))
-	})
-
 	It("requests the serving certificates once cert-manager's CRDs are installed", func(ctx SpecContext) {
 		installCRD(ctx, spod.IssuerGVK)
 		installCRD(ctx, spod.CertificateGVK)
@@ -205,6 +202,8 @@ var _ = Describe("The spod controller", Ordered, func() {
 		}
 		Expect(versions()).To(Equal(before))
 	})
+
+	It("neither issues certificates nor sets caBundle once cert-manager is installed", itLeavesCertificatesToCertManager)
 
 	It("recreates spod when it is deleted", func(ctx SpecContext) {
 		old := read(ctx, Default).spod

@@ -18,8 +18,9 @@ const (
 	ReasonError    = "DeployFailed"
 )
 
-// ConditionCertificates reports whether cert-manager issues the serving
-// certificates or the installer must provide them.
+// ConditionCertificates reports who provides the webhook and metrics
+// serving certificates: cert-manager, the manager itself (reason
+// SelfSigned) or the installer (UserProvided).
 const ConditionCertificates = "CertificatesManaged"
 
 // Decision is the status a pass computed.
@@ -27,8 +28,9 @@ type Decision struct {
 	State   spodv1alpha1.SPODState
 	Reason  string
 	Message string
-	// CertManager is whether cert-manager's CRDs are installed.
-	CertManager bool
+	// Certificates says who provides the serving certificates; no
+	// condition is written while its Reason is empty.
+	Certificates CertStatus
 }
 
 // Decide turns what a pass observed into spod's state. deployErr is the
@@ -82,23 +84,20 @@ func ApplyDecision(status *spodv1alpha1.SPODStatus, generation int64, d Decision
 		cond.Status = metav1.ConditionTrue
 	}
 	meta.SetStatusCondition(&status.Conditions, cond)
-	meta.SetStatusCondition(&status.Conditions, certificatesCondition(generation, d.CertManager))
+	if d.Certificates.Reason != "" {
+		meta.SetStatusCondition(&status.Conditions, certificatesCondition(generation, d.Certificates))
+	}
 	return !equality.Semantic.DeepEqual(before, status)
 }
 
 // certificatesCondition tells the installer who provides the webhook and
 // metrics serving certificates.
-func certificatesCondition(generation int64, certManager bool) metav1.Condition {
-	if certManager {
-		return metav1.Condition{
-			Type: ConditionCertificates, Status: metav1.ConditionTrue, Reason: "CertManager",
-			Message: "cert-manager issues the webhook and metrics serving certificates", ObservedGeneration: generation,
-		}
+func certificatesCondition(generation int64, c CertStatus) metav1.Condition {
+	status := metav1.ConditionFalse
+	if c.Managed {
+		status = metav1.ConditionTrue
 	}
 	return metav1.Condition{
-		Type: ConditionCertificates, Status: metav1.ConditionFalse, Reason: "CertManagerNotInstalled",
-		Message: "cert-manager is not installed: provide the Secrets " + WebhookCertSecret + " and " + MetricsCertSecret +
-			" (tls.crt, tls.key, ca.crt) in the operator namespace and the webhook configuration's caBundle",
-		ObservedGeneration: generation,
+		Type: ConditionCertificates, Status: status, Reason: c.Reason, Message: c.Message, ObservedGeneration: generation,
 	}
 }

@@ -1,6 +1,8 @@
 package spod
 
 import (
+	"slices"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -17,7 +19,8 @@ const (
 	WebhookServiceName    = "webhook-service"
 	WebhookServiceAccount = "spo-webhook"
 	// WebhookCertSecret holds the webhook's serving certificate (tls.crt,
-	// tls.key), issued by cert-manager or the platform.
+	// tls.key, ca.crt), issued by cert-manager, the manager or the
+	// installer.
 	WebhookCertSecret = "webhook-server-cert"
 	// WebhookReplicas keeps admission available while one replica is
 	// drained or rescheduled; with failurePolicy Fail a single replica
@@ -33,9 +36,9 @@ const (
 const webhookCertificate = "webhook-cert"
 
 // injectCAAnnotation asks cert-manager's CA injector to fill each
-// webhook's caBundle from the webhook certificate. The manager never sets
-// caBundle itself, so it does not own that field and the injector's
-// writes cause no update loop.
+// webhook's caBundle from the webhook certificate. With cert-manager the
+// manager never sets caBundle itself, so it does not own that field and
+// the injector's writes cause no update loop.
 const injectCAAnnotation = "cert-manager.io/inject-ca-from"
 
 // WebhookLabels select the webhook server pods.
@@ -128,13 +131,22 @@ func BuildWebhookService(cfg Config) *corev1.Service {
 }
 
 // BuildWebhookConfiguration returns spo-mutating-webhook-configuration with
-// spod's webhookOptions applied, pointing at the webhook Service.
-func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config) *admissionregistrationv1.MutatingWebhookConfiguration {
+// spod's webhookOptions applied, pointing at the webhook Service. With
+// certManager, cert-manager's CA injector fills caBundle; otherwise a
+// non-nil caBundle is set on every webhook (the manager's own CA, or the
+// installer's), and nil leaves the field to whoever else sets it.
+func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config, certManager bool, caBundle []byte) *admissionregistrationv1.MutatingWebhookConfiguration {
 	mwc := webhookconfig.Build(webhookconfig.ClientConfig{
 		Service: &admissionregistrationv1.ServiceReference{
 			Namespace: cfg.Namespace, Name: WebhookServiceName, Port: ptrTo[int32](443),
 		},
 	}, spec.WebhookOpts)
-	mwc.Annotations = map[string]string{injectCAAnnotation: cfg.Namespace + "/" + webhookCertificate}
+	if certManager {
+		mwc.Annotations = map[string]string{injectCAAnnotation: cfg.Namespace + "/" + webhookCertificate}
+		return mwc
+	}
+	for i := range mwc.Webhooks {
+		mwc.Webhooks[i].ClientConfig.CABundle = slices.Clone(caBundle)
+	}
 	return mwc
 }

@@ -21,7 +21,7 @@ func TestBuildWebhook(t *testing.T) {
 		t.Errorf("webhook args %v", args)
 	}
 	svc := BuildWebhookService(testConfig)
-	mwc := BuildWebhookConfiguration(spec, testConfig)
+	mwc := BuildWebhookConfiguration(spec, testConfig, true, nil)
 	for _, h := range mwc.Webhooks {
 		ref := h.ClientConfig.Service
 		if ref == nil || ref.Name != svc.Name || ref.Namespace != svc.Namespace || *ref.Port != svc.Spec.Ports[0].Port {

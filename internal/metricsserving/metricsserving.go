@@ -13,9 +13,18 @@ import (
 // Service can route /metrics to the manager and /metrics-spod to daemons.
 const DaemonPath = "/metrics-spod"
 
+// DefaultCertDir is where the metrics server looks for tls.crt and
+// tls.key when no certificate directory is given: controller-runtime's
+// default (under os.TempDir, /tmp in the operator's images). The node
+// daemon's pods mount the metrics-server-cert Secret there. When the files
+// are present the server reloads them as they change, so a rotated
+// certificate needs no restart; when they are absent it serves a
+// self-signed certificate generated at start.
+const DefaultCertDir = "/tmp/k8s-metrics-server/serving-certs"
+
 // Options serves metrics on addr ("0" turns the endpoint off) over HTTPS
 // behind token authentication and authorization. certDir holds tls.crt and
-// tls.key; empty means a self-signed certificate generated at start.
+// tls.key; empty means DefaultCertDir.
 func Options(addr, certDir string) metricsserver.Options {
 	return metricsserver.Options{
 		BindAddress:    addr,
