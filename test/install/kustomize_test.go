@@ -109,8 +109,8 @@ var _ = Describe("kustomize overlays", func() {
 			Expect(o.GetKind() == "ClusterRoleBinding" && o.GetName() == "spo-manager").To(BeFalse(),
 				"the namespaced install must not grant the manager's role cluster-wide")
 		}
-		find(objs, "RoleBinding", operatorNamespace, "spo-manager")
-		find(objs, "RoleBinding", "team-a", "spo-manager")
+		find(objs, "RoleBinding", operatorNamespace, "spo-manager-restricted")
+		find(objs, "RoleBinding", "team-a", "spo-manager-restricted")
 		deploy := find(objs, "Deployment", operatorNamespace, "security-profiles-operator")
 		Expect(deploy.Object).To(HaveKey("spec"))
 		Expect(stream).To(ContainSubstring("name: RESTRICT_TO_NAMESPACE\n          value: team-a"))
