@@ -8,6 +8,10 @@ BIN := $(CURDIR)/bin
 K8S_BIN := $(BIN)/k8s/$(K8S_VERSION)
 CONTROLLER_GEN := $(BIN)/controller-gen
 GINKGO := $(BIN)/ginkgo
+# The OLM bundle's version (CSV security-profiles-operator.v$(BUNDLE_VERSION)).
+# A fixed value so `make verify` regenerates the committed bundle exactly;
+# bump it (and deploy/helm/Chart.yaml) for a release.
+BUNDLE_VERSION ?= 0.1.0
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
 GIT_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BUILD_DATE ?= $(shell date -u -d @$$(git log -1 --format=%ct 2>/dev/null || echo 0) +%Y-%m-%dT%H:%M:%SZ)
@@ -32,12 +36,16 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code from the API types.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./apis/...
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers, deploy/*.yaml, the Helm chart's CRDs and roles, and the OLM bundle.
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=spo-manager paths=./cmd/manager/... paths=./controllers/... output:rbac:artifacts:config=config/rbac/manager
 	$(CONTROLLER_GEN) rbac:roleName=spod paths=./daemon/... output:rbac:artifacts:config=config/rbac/daemon
 	$(CONTROLLER_GEN) rbac:roleName=spo-webhook paths=./webhooks/... output:rbac:artifacts:config=config/rbac/webhook
-	go run ./hack/manifests write
+	go run ./hack/manifests write $(BUNDLE_VERSION)
+
+.PHONY: bundle
+bundle: ## Regenerate the OLM bundle under bundle/ from config/default (also part of manifests).
+	go run ./hack/manifests bundle $(BUNDLE_VERSION)
 
 .PHONY: verify
 verify: ## Regenerate into a copy of the tree and fail on drift; vet.

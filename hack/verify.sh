@@ -16,7 +16,7 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
 done
 ln -s "$ROOT/bin" "$tmp/bin"
 make -C "$tmp" --no-print-directory generate manifests >/dev/null
-if ! diff -ru --exclude=bin "$ROOT/apis" "$tmp/apis" || ! diff -ru "$ROOT/config" "$tmp/config" || ! diff -ru "$ROOT/deploy" "$tmp/deploy"; then
+if ! diff -ru --exclude=bin "$ROOT/apis" "$tmp/apis" || ! diff -ru "$ROOT/config" "$tmp/config" || ! diff -ru "$ROOT/deploy" "$tmp/deploy" || ! diff -ru "$ROOT/bundle" "$tmp/bundle"; then
 	echo "verify: generated files are out of date; run 'make generate manifests' and commit" >&2
 	exit 1
 fi

@@ -1,13 +1,17 @@
-// Command manifests renders config/ overlays with the kustomize API.
+// Command manifests renders config/ overlays with the kustomize API and
+// writes everything generated from them.
 //
-//	manifests render <dir>   print the rendered YAML (make deploy pipes it to kubectl)
-//	manifests write          regenerate deploy/operator.yaml and deploy/namespace-operator.yaml
+//	manifests render <dir>         print the rendered YAML (make deploy pipes it to kubectl)
+//	manifests write <version>      regenerate deploy/*.yaml, the Helm chart's generated files and bundle/
+//	manifests bundle <version>     regenerate the OLM bundle under bundle/ only
 package main
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/securityprofiles/operator/internal/manifests"
 )
@@ -31,7 +35,7 @@ func run(args []string) error {
 		}
 		_, err = os.Stdout.Write(out)
 		return err
-	case len(args) == 1 && args[0] == "write":
+	case len(args) == 2 && args[0] == "write":
 		for dir, file := range map[string]string{
 			manifests.Default:    "deploy/operator.yaml",
 			manifests.Namespaced: "deploy/namespace-operator.yaml",
@@ -40,9 +44,14 @@ func run(args []string) error {
 				return err
 			}
 		}
-		return nil
+		if err := writeHelm(helmDir); err != nil {
+			return err
+		}
+		return writeBundle(bundleDir, args[1])
+	case len(args) == 2 && args[0] == "bundle":
+		return writeBundle(bundleDir, args[1])
 	default:
-		return fmt.Errorf("usage: manifests render <dir> | manifests write")
+		return fmt.Errorf("usage: manifests render <dir> | manifests write <bundle version> | manifests bundle <version>")
 	}
 }
 
@@ -55,4 +64,33 @@ func write(dir, file string) error {
 		return err
 	}
 	return os.WriteFile(file, append([]byte(fmt.Sprintf(header, dir)), out...), 0o644)
+}
+
+// renderObjects renders an overlay and splits it into objects.
+func renderObjects(dir string) ([]*unstructured.Unstructured, error) {
+	out, err := manifests.Render(dir)
+	if err != nil {
+		return nil, err
+	}
+	return manifests.Objects(out)
+}
+
+// writeFiles replaces the generated directories under root (removing stale
+// files) and writes files, keyed by path relative to root.
+func writeFiles(root string, dirs []string, files map[string][]byte) error {
+	for _, d := range dirs {
+		if err := os.RemoveAll(filepath.Join(root, d)); err != nil {
+			return err
+		}
+	}
+	for name, content := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

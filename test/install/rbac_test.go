@@ -31,12 +31,16 @@ func rulesOf(role *unstructured.Unstructured) []rule {
 	return rules
 }
 
-// installs are every rendering an admin can apply.
+// installs are every rendering an admin can apply: the overlays, the Helm
+// chart with and without restrictToNamespace, and the OLM bundle.
 func installs() map[string][]*unstructured.Unstructured {
 	out := map[string][]*unstructured.Unstructured{}
 	for _, overlay := range []string{manifests.Default, manifests.Namespaced, manifests.Prometheus, "config/local"} {
 		out[overlay] = objects(render(overlay))
 	}
+	out["helm chart"] = objects(helmRender(nil))
+	out["helm chart, restrictToNamespace"] = objects(helmRender(map[string]any{"restrictToNamespace": "team-a"}))
+	out["OLM bundle"] = bundleRoles()
 	return out
 }
 
