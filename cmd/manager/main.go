@@ -15,6 +15,7 @@ import (
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/metricsserving"
+	"github.com/securityprofiles/operator/internal/profiling"
 	"github.com/securityprofiles/operator/internal/scheme"
 )
 
@@ -45,6 +46,11 @@ func main() {
 	flag.Parse()
 
 	log := logging.Setup("manager", verbosity)
+	ctx := ctrl.SetupSignalHandler()
+	if err := profiling.StartFromEnv(ctx, log, os.Getenv); err != nil {
+		log.Error(err, "Unable to start the profiling server")
+		os.Exit(1)
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
 		Cache:                  cacheOptions(spodConfig.Namespace, os.Getenv("RESTRICT_TO_NAMESPACE")),
@@ -65,7 +71,6 @@ func main() {
 		log.Error(err, "Unable to add ready check")
 		os.Exit(1)
 	}
-	ctx := ctrl.SetupSignalHandler()
 	if err := setupControllers(ctx, mgr, spodConfig); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)

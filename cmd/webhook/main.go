@@ -15,6 +15,7 @@ import (
 
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/metricsserving"
+	"github.com/securityprofiles/operator/internal/profiling"
 	"github.com/securityprofiles/operator/internal/scheme"
 	"github.com/securityprofiles/operator/webhooks/binding"
 	"github.com/securityprofiles/operator/webhooks/recording"
@@ -43,6 +44,10 @@ func main() {
 
 	log := logging.Setup("webhook", o.verbosity)
 	ctx := ctrl.SetupSignalHandler()
+	if err := profiling.StartFromEnv(ctx, log, os.Getenv); err != nil {
+		log.Error(err, "Unable to start the profiling server")
+		os.Exit(1)
+	}
 	mgr, err := newManager(o)
 	if err != nil {
 		log.Error(err, "Unable to create manager")
