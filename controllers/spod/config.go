@@ -38,20 +38,27 @@ type Config struct {
 	// ForceLogEnricher runs the log enricher even when spod does not
 	// enable it (ENABLE_LOG_ENRICHER=true on the manager).
 	ForceLogEnricher bool
+	// RequireCertManager makes cert-manager the only source of serving
+	// certificates (REQUIRE_CERT_MANAGER=true): without it spod reports
+	// ERROR instead of the manager issuing its own.
+	RequireCertManager bool
 }
 
 // ConfigFromEnv reads the manager's environment: OPERATOR_NAMESPACE,
 // RELATED_IMAGE_DAEMON, RELATED_IMAGE_WEBHOOK, RELATED_IMAGE_SELINUXD,
-// KUBELET_DIR and ENABLE_LOG_ENRICHER, with the defaults above.
+// KUBELET_DIR, ENABLE_LOG_ENRICHER and REQUIRE_CERT_MANAGER, with the
+// defaults above.
 func ConfigFromEnv() Config {
 	enricher, _ := strconv.ParseBool(os.Getenv("ENABLE_LOG_ENRICHER"))
+	requireCertManager, _ := strconv.ParseBool(os.Getenv("REQUIRE_CERT_MANAGER"))
 	return Config{
-		Namespace:        envOr("OPERATOR_NAMESPACE", DefaultNamespace),
-		DaemonImage:      envOr("RELATED_IMAGE_DAEMON", DefaultDaemonImage),
-		WebhookImage:     envOr("RELATED_IMAGE_WEBHOOK", DefaultWebhookImage),
-		SelinuxdImage:    envOr("RELATED_IMAGE_SELINUXD", DefaultSelinuxdImage),
-		KubeletDir:       envOr("KUBELET_DIR", kubeletdir.Default),
-		ForceLogEnricher: enricher,
+		RequireCertManager: requireCertManager,
+		Namespace:          envOr("OPERATOR_NAMESPACE", DefaultNamespace),
+		DaemonImage:        envOr("RELATED_IMAGE_DAEMON", DefaultDaemonImage),
+		WebhookImage:       envOr("RELATED_IMAGE_WEBHOOK", DefaultWebhookImage),
+		SelinuxdImage:      envOr("RELATED_IMAGE_SELINUXD", DefaultSelinuxdImage),
+		KubeletDir:         envOr("KUBELET_DIR", kubeletdir.Default),
+		ForceLogEnricher:   enricher,
 	}
 }
 

@@ -43,6 +43,11 @@ func (r *Reconciler) ensureServingCerts(ctx context.Context, spod *spodv1alpha1.
 	if certManager {
 		return servingCerts{status: certManagerStatus, certManager: true}, nil
 	}
+	if r.Config.RequireCertManager {
+		// The installer chose cert-manager (config/cert-manager): a CA of
+		// the operator's own would be a trust root nobody asked for.
+		return failedCerts(errCertManagerMissing), errCertManagerMissing
+	}
 	var s certSecrets
 	for name, dst := range map[string]**corev1.Secret{CASecret: &s.ca, WebhookCertSecret: &s.webhook, MetricsCertSecret: &s.metrics} {
 		secret := &corev1.Secret{}
@@ -107,6 +112,11 @@ func (r *Reconciler) writeSecret(ctx context.Context, spod *spodv1alpha1.Securit
 	}
 	return nil
 }
+
+// errCertManagerMissing is why an install that requires cert-manager does
+// not deploy: installing cert-manager's CRDs triggers a new pass.
+var errCertManagerMissing = errors.New("this install requires cert-manager (REQUIRE_CERT_MANAGER=true), " +
+	"but its CRD " + CertificateCRD + " is not installed; install cert-manager or unset REQUIRE_CERT_MANAGER")
 
 func failedCerts(err error) servingCerts {
 	var status *apierrors.StatusError

@@ -121,6 +121,7 @@ var _ = Describe("The spod controller", Ordered, func() {
 	It("renews a serving certificate that is about to expire", itRenewsAnExpiringLeaf)
 	It("replaces a CA that is about to expire and trusts the old one until it expires", itRotatesAnExpiringCA)
 	It("never overwrites serving certificates the installer provided", itLeavesUserSecretsAlone)
+	It("reports ERROR instead of issuing its own certificates when cert-manager is required but missing", itRefusesToSelfSignWhenCertManagerIsRequired)
 
 	It("reports ERROR with the API server's message for a spec it cannot deploy, and recovers", func(ctx SpecContext) {
 		bad := `{"spec":{"tolerations":[{"key":"k","operator":"Exists","value":"v"}]}}`

@@ -119,11 +119,15 @@ var _ = Describe("kustomize overlays", func() {
 	It("the other overlays render and apply", func(ctx SpecContext) {
 		ensureNamespace(ctx, operatorNamespace)
 		ensureNamespace(ctx, "monitoring")
-		for _, overlay := range []string{manifests.Prometheus, "config/local"} {
+		for _, overlay := range []string{manifests.Prometheus, manifests.CertManager, "config/local"} {
 			dryRunApply(render(overlay))
 		}
 		local := find(objects(render("config/local")), "Deployment", operatorNamespace, "security-profiles-operator")
 		containers, _, _ := unstructured.NestedSlice(local.Object, "spec", "template", "spec", "containers")
 		Expect(containers[0]).To(HaveKeyWithValue("image", "localhost/security-profiles-operator:local"))
+		certManager := find(objects(render(manifests.CertManager)), "Deployment", operatorNamespace, "security-profiles-operator")
+		containers, _, _ = unstructured.NestedSlice(certManager.Object, "spec", "template", "spec", "containers")
+		Expect(containers[0].(map[string]any)["env"]).To(ContainElement(
+			map[string]any{"name": "REQUIRE_CERT_MANAGER", "value": "true"}))
 	})
 })
