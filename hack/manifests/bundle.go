@@ -1,6 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/securityprofiles/operator/internal/bundle"
 	"github.com/securityprofiles/operator/internal/manifests"
 )
@@ -18,7 +23,19 @@ func writeBundle(root, version string) error {
 	if err != nil {
 		return err
 	}
-	files, err := bundle.Files(objs, namespace, version)
+	var examples []*unstructured.Unstructured
+	for _, f := range bundle.Examples {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		objs, err := manifests.Objects(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		examples = append(examples, objs...)
+	}
+	files, err := bundle.Files(objs, examples, namespace, version)
 	if err != nil {
 		return err
 	}

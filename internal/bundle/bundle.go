@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -34,17 +35,48 @@ var Annotations = map[string]string{
 	"operators.operatorframework.io.bundle.channel.default.v1": Channel,
 }
 
+// Examples are the files under examples/ whose objects the CSV offers as
+// alm-examples: one per kind a user creates.
+var Examples = []string{
+	"examples/seccompprofile.yaml",
+	"examples/selinuxprofile.yaml",
+	"examples/apparmorprofile.yaml",
+	"examples/profilebinding.yaml",
+	"examples/profilerecording-logs.yaml",
+}
+
+// inlineExamples complete alm-examples for the kinds examples/ has no file
+// for. SecurityProfileNodeStatus has none: the daemon writes those, and the
+// CSV marks them internal.
+var inlineExamples = []map[string]any{
+	{
+		"apiVersion": "security-profiles-operator.x-k8s.io/v1alpha1",
+		"kind":       "SecurityProfilesOperatorDaemon",
+		"metadata":   map[string]any{"name": "spod"},
+		"spec":       map[string]any{"enableSelinux": false, "enableAppArmor": false},
+	},
+	{
+		"apiVersion": "security-profiles-operator.x-k8s.io/v1alpha2",
+		"kind":       "RawSelinuxProfile",
+		"metadata":   map[string]any{"name": "raw-example"},
+		"spec": map[string]any{
+			"policy": "(blockinherit container)\n(allow process var_log_t (dir (open read getattr search)))\n",
+		},
+	},
+}
+
 // CSVName is the ClusterServiceVersion's name for a version.
 func CSVName(version string) string {
 	return Package + ".v" + version
 }
 
 // Files returns the bundle's files, keyed by path relative to bundle/,
-// built from the default overlay's objects. Bindings to service accounts
+// built from the default overlay's objects and the objects of Examples.
+// Bindings to service accounts
 // outside the operator's namespace and the Namespace are left out: OLM
 // installs into the namespace of the OperatorGroup and creates the service
 // accounts named in the CSV's permissions itself.
-func Files(objs []*unstructured.Unstructured, namespace, version string) (map[string][]byte, error) {
+func Files(objs, examples []*unstructured.Unstructured, namespace, version string) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	var crds []*unstructured.Unstructured
 	for _, o := range objs {
@@ -60,6 +92,9 @@ func Files(objs []*unstructured.Unstructured, namespace, version string) (map[st
 	}
 	csv, err := clusterServiceVersion(objs, crds, namespace, version)
 	if err != nil {
+		return nil, err
+	}
+	if err := setExamples(csv, examples); err != nil {
 		return nil, err
 	}
 	out, err := yaml.Marshal(csv)
@@ -109,6 +144,27 @@ func extraManifests(objs []*unstructured.Unstructured) []*unstructured.Unstructu
 		}
 	}
 	return extra
+}
+
+// setExamples sets the alm-examples annotation, which consoles offer as
+// templates, without namespaces: the user picks one.
+func setExamples(csv map[string]any, examples []*unstructured.Unstructured) error {
+	list := make([]any, 0, len(examples))
+	for _, e := range examples {
+		e = e.DeepCopy()
+		e.SetNamespace("")
+		list = append(list, e.Object)
+	}
+	for _, e := range inlineExamples {
+		list = append(list, e)
+	}
+	out, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return fmt.Errorf("marshal alm-examples: %w", err)
+	}
+	annotations := csv["metadata"].(map[string]any)["annotations"].(map[string]any)
+	annotations["alm-examples"] = string(out)
+	return nil
 }
 
 func dockerfile() []byte {

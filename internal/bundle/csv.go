@@ -181,7 +181,9 @@ func clusterServiceVersion(objs, crds []*unstructured.Unstructured, namespace, v
 		"metadata": map[string]any{
 			"name": CSVName(version),
 			"annotations": map[string]any{
-				"capabilities":   "Basic Install",
+				"capabilities": "Basic Install",
+				// The daemon writes node statuses; consoles hide them.
+				"operators.operatorframework.io/internal-objects": `["securityprofilenodestatuses.security-profiles-operator.x-k8s.io"]`,
 				"categories":     "Security",
 				"containerImage": images[0].(map[string]any)["image"],
 				"description":    "Manages seccomp, SELinux and AppArmor profiles and installs them on every node.",

@@ -1,7 +1,10 @@
 package install
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -72,7 +75,13 @@ var _ = Describe("OLM bundle", func() {
 
 	It("is the current generation from config/default", func() {
 		version, _, _ := unstructured.NestedString(csv().Object, "spec", "version")
-		files, err := bundle.Files(objects(render(manifests.Default)), operatorNamespace, version)
+		var examples []*unstructured.Unstructured
+		for _, f := range bundle.Examples {
+			data, err := os.ReadFile(filepath.Join(envtest.RepoRoot(), f))
+			Expect(err).NotTo(HaveOccurred())
+			examples = append(examples, objects(data)...)
+		}
+		files, err := bundle.Files(objects(render(manifests.Default)), examples, operatorNamespace, version)
 		Expect(err).NotTo(HaveOccurred())
 		for name, want := range files {
 			got, err := os.ReadFile(filepath.Join(envtest.RepoRoot(), bundleDir, name))
@@ -174,6 +183,25 @@ var _ = Describe("OLM bundle", func() {
 		Expect(owned).To(ConsistOf(want...))
 	})
 
+	It("offers alm-examples the API server accepts", func(ctx SpecContext) {
+		annotations := csv().GetAnnotations()
+		var examples []map[string]any
+		Expect(json.Unmarshal([]byte(annotations["alm-examples"]), &examples)).To(Succeed())
+		Expect(len(examples)).To(BeNumerically(">=", 6))
+		var stream []byte
+		for _, e := range examples {
+			out, err := yaml.Marshal(e)
+			Expect(err).NotTo(HaveOccurred())
+			stream = append(append(stream, "---\n"...), out...)
+		}
+		ensureNamespace(ctx, "olm-examples")
+		cmd := exec.Command(envtest.Kubectl(), "--kubeconfig", kubeconfig, "--namespace", "olm-examples",
+			"apply", "--server-side", "--dry-run=server", "-f", "-")
+		cmd.Stdin = bytes.NewReader(stream)
+		out, err := cmd.CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "%s", out)
+	})
+
 	It("applies its CRDs and extra manifests to the API server", func() {
 		var stream []byte
 		files, err := filepath.Glob(filepath.Join(envtest.RepoRoot(), bundleDir, "manifests", "*.yaml"))
@@ -191,4 +219,3 @@ var _ = Describe("OLM bundle", func() {
 		dryRunApply(stream)
 	})
 })
-
