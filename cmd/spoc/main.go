@@ -35,11 +35,14 @@ Run 'spoc help COMMAND' or 'spoc COMMAND --help' for a command's options.
 type command struct {
 	help string
 	run  func(args []string, logger *log.Logger) int
+	// logsBuild: the command logs the build line before it starts
+	// (commands that log at all; not version, whose output is the build).
+	logsBuild bool
 }
 
 var commands = map[string]*command{
-	"record": {help: recordHelp, run: record},
-	"run":    {help: runHelp, run: run},
+	"record": {help: recordHelp, run: record, logsBuild: true},
+	"run":    {help: runHelp, run: run, logsBuild: true},
 	"version": {help: versionHelp, run: func(args []string, _ *log.Logger) int {
 		return printVersion(args, os.Stdout)
 	}},
@@ -72,7 +75,15 @@ func dispatch(args []string) int {
 		fmt.Fprintf(os.Stderr, "spoc: unknown command %q (see spoc --help)\n", name)
 		return exitUsage
 	}
+	if cmd.logsBuild && !wantsHelp(args[1:]) {
+		logBuild(logger)
+	}
 	return cmd.run(args[1:], logger)
+}
+
+// wantsHelp reports whether a subcommand is asked for its help only.
+func wantsHelp(args []string) bool {
+	return len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
 }
 
 func lookup(name string) (*command, bool) {

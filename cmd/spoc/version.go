@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"log"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/securityprofiles/operator/internal/seccompfilter"
@@ -44,4 +47,23 @@ func printVersion(args []string, out io.Writer) int {
 		return exitFailed
 	}
 	return 0
+}
+
+// logBuild writes the build line the other binaries log as JSON, as one
+// line of key=value pairs, so a log of a recording says which spoc and
+// libseccomp wrote it and whether this kernel can load filters.
+func logBuild(logger *log.Logger) {
+	kv := append([]any{"component", "spoc"}, version.Get().KeysAndValues()...)
+	kv = append(kv, "libseccomp", seccompfilter.LibraryVersion(),
+		"seccompSupported", seccompfilter.KernelSupport() == nil, "libbpf", recorder.LibbpfVersion())
+	var b strings.Builder
+	b.WriteString("Starting component")
+	for i := 0; i+1 < len(kv); i += 2 {
+		v := fmt.Sprint(kv[i+1])
+		if v == "" || strings.ContainsAny(v, " \t\"=") {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(&b, " %s=%s", kv[i], v)
+	}
+	logger.Print(b.String())
 }
