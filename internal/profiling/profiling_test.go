@@ -64,7 +64,7 @@ func TestStartServesPprof(t *testing.T) {
 			c.Close()
 		}
 		return err
-	}).WithTimeout(5 * time.Second).Should(HaveOccurred(), "server stops with its context")
+	}).WithTimeout(5*time.Second).Should(HaveOccurred(), "server stops with its context")
 }
 
 func TestStartFromEnvDisabledListensNowhere(t *testing.T) {
