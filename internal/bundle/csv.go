@@ -158,7 +158,7 @@ func clusterServiceVersion(objs, crds []*unstructured.Unstructured, namespace, v
 	if deploy == nil {
 		return nil, fmt.Errorf("no Deployment %s/%s in the overlay", namespace, OperatorDeployment)
 	}
-	spec, _, _ := unstructured.NestedMap(deploy.Object, "spec")
+	deploySpec, _, _ := unstructured.NestedMap(deploy.Object, "spec")
 	cluster, namespaced, err := permissions(objs)
 	if err != nil {
 		return nil, err
@@ -168,13 +168,24 @@ func clusterServiceVersion(objs, crds []*unstructured.Unstructured, namespace, v
 		"deployments": []any{map[string]any{
 			"name":  OperatorDeployment,
 			"label": deploy.GetLabels(),
-			"spec":  spec,
+			"spec":  deploySpec,
 		}},
 		"clusterPermissions": cluster,
 	}
 	if len(namespaced) > 0 {
 		strategy["permissions"] = namespaced
 	}
+	csv := metadata(version, images[0].(map[string]any)["image"])
+	spec := csv["spec"].(map[string]any)
+	spec["install"] = map[string]any{"strategy": "deployment", "spec": strategy}
+	spec["customresourcedefinitions"] = map[string]any{"owned": ownedCRDs(crds)}
+	spec["relatedImages"] = images
+	return csv, nil
+}
+
+// metadata is the CSV without its install strategy, APIs and images: what
+// catalogs and consoles show about the project.
+func metadata(version string, managerImage any) map[string]any {
 	return map[string]any{
 		"apiVersion": "operators.coreos.com/v1alpha1",
 		"kind":       "ClusterServiceVersion",
@@ -185,7 +196,7 @@ func clusterServiceVersion(objs, crds []*unstructured.Unstructured, namespace, v
 				// The daemon writes node statuses; consoles hide them.
 				"operators.operatorframework.io/internal-objects": `["securityprofilenodestatuses.security-profiles-operator.x-k8s.io"]`,
 				"categories":     "Security",
-				"containerImage": images[0].(map[string]any)["image"],
+				"containerImage": managerImage,
 				"description":    "Manages seccomp, SELinux and AppArmor profiles and installs them on every node.",
 				"repository":     "https://github.com/securityprofiles/operator",
 				"support":        "securityprofiles/operator maintainers",
@@ -207,14 +218,8 @@ func clusterServiceVersion(objs, crds []*unstructured.Unstructured, namespace, v
 				map[string]any{"type": "MultiNamespace", "supported": false},
 				map[string]any{"type": "AllNamespaces", "supported": true},
 			},
-			"install": map[string]any{
-				"strategy": "deployment",
-				"spec":     strategy,
-			},
-			"customresourcedefinitions": map[string]any{"owned": ownedCRDs(crds)},
-			"relatedImages":             images,
 		},
-	}, nil
+	}
 }
 
 const description = `The Security Profiles Operator manages seccomp, SELinux and AppArmor
