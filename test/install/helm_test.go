@@ -103,6 +103,17 @@ var _ = Describe("Helm chart", func() {
 		expectSameObjects(objects(got), withoutNamespaces(objects([]byte(want))), "restrictToNamespace")
 	})
 
+	It("refuses restrictToNamespace set to the release namespace", func() {
+		chrt, err := loader.Load(filepath.Join(envtest.RepoRoot(), chartDir))
+		Expect(err).NotTo(HaveOccurred())
+		vals, err := chartutil.ToRenderValues(chrt, map[string]any{"restrictToNamespace": operatorNamespace},
+			chartutil.ReleaseOptions{Name: "security-profiles-operator", Namespace: operatorNamespace, IsInstall: true},
+			chartutil.DefaultCapabilities)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = engine.Render(chrt, vals)
+		Expect(err).To(MatchError(ContainSubstring("restrictToNamespace must name another namespace")))
+	})
+
 	It("applies to the API server, cluster-wide and restricted", func(ctx SpecContext) {
 		ensureNamespace(ctx, operatorNamespace)
 		ensureNamespace(ctx, "team-a")
