@@ -35,7 +35,7 @@ func rulesOf(role *unstructured.Unstructured) []rule {
 // chart with and without restrictToNamespace, and the OLM bundle.
 func installs() map[string][]*unstructured.Unstructured {
 	out := map[string][]*unstructured.Unstructured{}
-	for _, overlay := range []string{manifests.Default, manifests.Namespaced, manifests.Prometheus, "config/local"} {
+	for _, overlay := range []string{manifests.Default, manifests.Namespaced, manifests.Prometheus, manifests.CertManager, "config/local"} {
 		out[overlay] = objects(render(overlay))
 	}
 	out["helm chart"] = objects(helmRender(nil))
