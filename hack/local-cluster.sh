@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hack/local-cluster.sh up|down|status — a real single-node Kubernetes cluster
+# hack/local-cluster.sh up|down|status|import — a real single-node Kubernetes cluster
 # on this machine, as root: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, a dedicated containerd, kubelet, bridge CNI and kube-proxy
 # (iptables mode). No registry is needed: the pause and busybox images are
@@ -230,6 +230,7 @@ up() {
 	local t0=$SECONDS ip
 	ip="$(node_ip)"
 	echo "$ip" >"$RUN/node-ip"
+	echo "$NODE_NAME" >"$RUN/node-name"
 	save_sysctls
 	build_tools
 	"$ROOT/bin/local-cluster" certs -dir "$PKI" -kubeconfigs "$STATE" -node "$NODE_NAME" -node-ip "$ip" \
@@ -277,6 +278,12 @@ up() {
 	wait_for kube-proxy 60 curl -fsS http://127.0.0.1:10256/healthz
 	log "up in $((SECONDS - t0))s; export KUBECONFIG=$KUBECONFIG_FILE"
 	echo "$KUBECONFIG_FILE"
+}
+
+any_alive() {
+	local p
+	for p; do kill -0 "$p" 2>/dev/null && return 0; done
+	return 1
 }
 
 stop_pid() {
@@ -375,14 +382,22 @@ clean_iptables() {
 down() {
 	[ "$(id -u)" -eq 0 ] || die "run as root"
 	mkdir -p "$RUN" "$LOGS"
+	# The kubelet first, or it restarts what we stop; then the containers,
+	# while containerd still runs to unmount their root filesystems.
 	stop_pid kubelet
-	stop_pid kube-proxy
 	stop_containers
-	local c i
-	for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-		c="${COMPONENTS[i]}"
-		stop_pid "$c"
+	# Nothing stateful is left to shut down gracefully: give the rest (the
+	# API server waits for its watchers) a moment, then kill them.
+	local c pids=()
+	for c in "${COMPONENTS[@]}"; do
+		[ -f "$RUN/$c.pid" ] && pids+=("$(cat "$RUN/$c.pid")")
 	done
+	if [ "${#pids[@]}" -gt 0 ]; then
+		kill -TERM "${pids[@]}" 2>/dev/null || true
+		for _ in $(seq 1 20); do any_alive "${pids[@]}" || break; sleep 0.1; done
+		kill -KILL "${pids[@]}" 2>/dev/null || true
+	fi
+	for c in "${COMPONENTS[@]}"; do rm -f "$RUN/$c.pid"; done
 	kill_leftovers
 	stop_pid lock-holder KILL
 	exec 9>"$LOCK"
@@ -397,6 +412,25 @@ down() {
 	log "down"
 }
 
+# import [--if-running] ARCHIVE... loads OCI archives into the running
+# cluster's containerd (namespace k8s.io), where the kubelet finds them.
+import_images() {
+	local if_running=0
+	if [ "${1:-}" = --if-running ]; then
+		if_running=1
+		shift
+	fi
+	if ! alive containerd; then
+		[ "$if_running" -eq 1 ] && return 0
+		die "the local cluster in $STATE is not running"
+	fi
+	local f
+	for f in "$@"; do
+		ctr_ images import "$f" >/dev/null
+		log "imported $f"
+	done
+}
+
 status() {
 	local c
 	for c in "${COMPONENTS[@]}"; do
@@ -408,8 +442,12 @@ case "${1:-}" in
 up) up ;;
 down) down ;;
 status) status ;;
+import)
+	shift
+	import_images "$@"
+	;;
 *)
-	echo "usage: $0 up|down|status   (state dir: \$SPO_LOCAL_STATE, default .local/)" >&2
+	echo "usage: $0 up|down|status|import [--if-running] ARCHIVE...   (state dir: \$SPO_LOCAL_STATE, default .local/)" >&2
 	exit 2
 	;;
 esac
