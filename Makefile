@@ -110,6 +110,27 @@ local-control-plane:
 run-local-processes-down: ## Stop a backgrounded run-local-processes.
 	hack/run-local-processes.sh down
 
+.PHONY: local-cluster-up
+local-cluster-up: k8s-binaries ## Bring up a single-node cluster as root (containerd, kubelet, bridge CNI, kube-proxy); kubeconfig in .local/ or SPO_LOCAL_STATE.
+	hack/local-cluster.sh up
+
+.PHONY: local-cluster-down
+local-cluster-down: ## Stop the local cluster and restore the host (idempotent).
+	hack/local-cluster.sh down
+
+##@ Images (no container engine)
+
+LOCAL_STATE ?= $(or $(SPO_LOCAL_STATE),$(CURDIR)/.local)
+IMAGES_OUT ?= $(LOCAL_STATE)/images
+IMAGES := pause busybox manager webhook daemon
+
+.PHONY: images
+images: build ## Write OCI archives of the pause, busybox and operator images into IMAGES_OUT; import them into a running local cluster.
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(BIN)/pause ./hack/images/pause
+	go build -trimpath -o $(BIN)/images ./hack/images
+	$(BIN)/images -bin $(BIN) -out $(IMAGES_OUT) $(IMAGES)
+	SPO_LOCAL_STATE=$(LOCAL_STATE) hack/local-cluster.sh import --if-running $(foreach i,$(IMAGES),$(IMAGES_OUT)/$(i).tar)
+
 ##@ Dependencies
 
 .PHONY: deps
