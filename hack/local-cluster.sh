@@ -90,7 +90,7 @@ wait_for() {
 	shift 2
 	local deadline=$((SECONDS + timeout))
 	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $deadline ] || die "timed out after ${timeout}s waiting for $what; logs in $LOGS"
+		[ $SECONDS -lt $deadline ] || die "timed out after ${timeout}s waiting for $what; logs in $LOGS; clean up with: SPO_LOCAL_STATE=$STATE $0 down"
 		sleep 0.2
 	done
 }
@@ -228,6 +228,7 @@ up() {
 	echo $! >"$RUN/lock-holder.pid"
 	exec 9>&-
 	local t0=$SECONDS ip
+	trap 'log "up failed; logs in $LOGS; clean up with: SPO_LOCAL_STATE=$STATE $0 down"' ERR
 	ip="$(node_ip)"
 	echo "$ip" >"$RUN/node-ip"
 	echo "$NODE_NAME" >"$RUN/node-name"
@@ -308,20 +309,22 @@ stop_containers() {
 	for id in $ids; do timeout 10 ctr_ tasks delete -f "$id" >/dev/null 2>&1 || true; done
 }
 
-# kill_leftovers kills any process still referring to the state directory
-# (shims name the containerd socket on their command line).
+# kill_leftovers kills any process still naming the cluster's containerd
+# directory (shims carry its socket on their command line). Only that
+# directory: other tools keep state next to ours (run-local-processes).
 kill_leftovers() {
 	local p cmd
 	for p in /proc/[0-9]*; do
 		cmd="$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)" || continue
-		case "$cmd" in *"$STATE/"*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
+		case "$cmd" in *"$CONTAINERD_DIR/"*) kill -KILL "${p#/proc/}" 2>/dev/null || true ;; esac
 	done
 }
 
 unmount_state() {
 	local m
 	# Deepest first; mountinfo escapes spaces as \040.
-	awk -v s="$STATE/" 'index($5, s) == 1 {print length($5), $5}' /proc/self/mountinfo | sort -rn | cut -d' ' -f2- |
+	awk -v n="$STATE/nodes/" -v c="$CONTAINERD_DIR/" 'index($5 "/", n) == 1 || index($5 "/", c) == 1 {print length($5), $5}' /proc/self/mountinfo |
+		sort -rn | cut -d' ' -f2- |
 		while read -r m; do
 			m="$(printf '%b' "$m")"
 			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "cannot unmount $m"
