@@ -52,6 +52,10 @@ KUBECONFIG_FILE="$STATE/kubeconfig"
 KUBECTL="$K8S_BIN/kubectl"
 # Started after the control plane, stopped before it.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
+# Directories the kubelet, containerd and CNI create on the host whatever
+# their configuration says; down removes the ones up found missing.
+HOST_DIRS=(/var/lib/kubelet/device-plugins /var/lib/kubelet /var/log/containers /var/lib/cni/results /var/lib/cni
+	/run/containerd/s /run/containerd /run/netns)
 SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward
 	net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv4.conf.all.route_localnet)
 
@@ -206,6 +210,10 @@ save_sysctls() {
 	done >"$RUN/sysctls.tmp"
 	mv "$RUN/sysctls.tmp" "$RUN/sysctls"
 	ls /run/netns 2>/dev/null | grep '^cni-' >"$RUN/netns-before" || true
+	local d
+	for d in "${HOST_DIRS[@]}"; do
+		if [ -e "$d" ]; then echo "$d"; fi
+	done >"$RUN/host-dirs-before"
 }
 
 up() {
@@ -305,6 +313,8 @@ stop_containers() {
 	[ -S "$CONTAINERD_SOCK" ] && alive containerd || return 0
 	local ids id
 	ids="$(timeout 10 ctr -a "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null || true)"
+	# CNI keeps a result file per sandbox and network in a fixed directory.
+	timeout 10 ctr -a "$CONTAINERD_SOCK" -n k8s.io containers ls -q >>"$RUN/container-ids" 2>/dev/null || true
 	for id in $ids; do timeout 5 ctr_ tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true; done
 	for id in $ids; do timeout 10 ctr_ tasks delete -f "$id" >/dev/null 2>&1 || true; done
 }
@@ -352,6 +362,7 @@ clean_host() {
 		ip link del "$BRIDGE" 2>/dev/null || true
 	fi
 	rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
+	clean_host_files
 	clean_iptables
 	sleep 0.2
 	for cg in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
@@ -363,6 +374,34 @@ clean_host() {
 		rm -f "$RUN/sysctls"
 	fi
 	rm -f "$RUN/netns-before"
+}
+
+# clean_host_files removes what the node wrote outside the state directory:
+# CNI loopback results of its sandboxes, the kubelet's device-plugin socket
+# and its /var/log/containers links, then the directories up found missing.
+clean_host_files() {
+	local id l d
+	if [ -f "$RUN/container-ids" ]; then
+		while read -r id; do
+			[ -n "$id" ] || continue
+			rm -f /var/lib/cni/results/*-"$id"-* 2>/dev/null || true
+			# A shim listens on /run/containerd/s/sha256(<address>/<ns>/<id>)
+			# and leaves the socket behind when it is killed.
+			rm -f "/run/containerd/s/$(printf '%s' "$CONTAINERD_SOCK/k8s.io/$id" | sha256sum | cut -d' ' -f1)"
+		done <"$RUN/container-ids"
+		rm -f "$RUN/container-ids"
+	fi
+	for l in /var/log/containers/*; do
+		[ -L "$l" ] && case "$(readlink "$l")" in "$STATE/"*) rm -f "$l" ;; esac
+	done
+	rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+	if [ -f "$RUN/host-dirs-before" ]; then
+		for d in "${HOST_DIRS[@]}"; do
+			grep -qx "$d" "$RUN/host-dirs-before" || rmdir "$d" 2>/dev/null || true
+		done
+		rm -f "$RUN/host-dirs-before"
+	fi
+	return 0
 }
 
 # clean_iptables removes kube-proxy's (and the kubelet's) KUBE-* chains and

@@ -90,6 +90,15 @@ func Leftovers(state string, before HostState) []string {
 			}
 		}
 	}
+	links, _ := filepath.Glob("/var/log/containers/*")
+	for _, l := range links {
+		if target, err := os.Readlink(l); err == nil && strings.HasPrefix(target, prefix) {
+			left = append(left, "log link "+l)
+		}
+	}
+	if _, err := os.Stat("/var/lib/kubelet/device-plugins/kubelet.sock"); err == nil {
+		left = append(left, "kubelet device-plugin socket")
+	}
 	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/kubepods")
 	if _, err := os.Stat("/sys/fs/cgroup/kubepods"); err == nil {
 		cgroups = append(cgroups, "/sys/fs/cgroup/kubepods")
