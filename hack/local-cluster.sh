@@ -227,10 +227,12 @@ up() {
 		return 0
 	fi
 	mkdir -p "$RUN" "$LOGS" "$PKI"
-	exec 9>"$LOCK"
+	# Append mode: opening the lock must not truncate the holder's record.
+	exec 9>>"$LOCK"
 	if ! flock -w "$LOCK_WAIT" 9; then
-		die "another local cluster holds $LOCK (see its state dir; stop it with hack/local-cluster.sh down)"
+		die "the local cluster in $(cat "$LOCK" 2>/dev/null || echo '?') holds $LOCK; stop it with: SPO_LOCAL_STATE=<that dir> $0 down"
 	fi
+	echo "$STATE" >"$LOCK"
 	# The lock lives as long as this holder, which down stops last.
 	setsid sleep infinity </dev/null >/dev/null 2>&1 &
 	echo $! >"$RUN/lock-holder.pid"
@@ -442,9 +444,10 @@ down() {
 	for c in "${COMPONENTS[@]}"; do rm -f "$RUN/$c.pid"; done
 	kill_leftovers
 	stop_pid lock-holder KILL
-	exec 9>"$LOCK"
+	exec 9>>"$LOCK"
 	if flock -w 10 9; then
 		clean_host
+		: >"$LOCK"
 	else
 		log "another cluster holds $LOCK: left host-global resources alone"
 	fi
