@@ -88,12 +88,12 @@ func TestLocalNode(t *testing.T) {
 	})
 	t.Run("pods reach the API server through the kubernetes Service", func(t *testing.T) {
 		g := NewWithT(t)
-		// busybox's own TLS cannot handshake with Go's server, so a TCP
-		// connect to the ClusterIP (DNATed by kube-proxy to the API server)
-		// is the check; an address without a Service must not answer.
+		// busybox's own TLS cannot handshake with Go's TLS servers, so speak
+		// plain HTTP to the ClusterIP (DNATed by kube-proxy): only the API
+		// server's Go HTTPS listener answers with this message.
 		g.Expect(kubectl("", "exec", "control", "--", "sh", "-c",
-			`nc -w 5 "$KUBERNETES_SERVICE_HOST" "$KUBERNETES_SERVICE_PORT" </dev/null && echo connected`)).
-			To(ContainSubstring("connected"))
+			`printf 'GET /version HTTP/1.0\r\n\r\n' | nc -w 5 "$KUBERNETES_SERVICE_HOST" "$KUBERNETES_SERVICE_PORT"`)).
+			To(ContainSubstring("Client sent an HTTP request to an HTTPS server"))
 		ip, err := kubectl("", "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(ip).To(Equal("10.77.1.1"))
