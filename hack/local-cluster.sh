@@ -14,6 +14,13 @@
 #   nodes/<node>/kubelet       the kubelet's --root-dir; Localhost seccomp
 #                              profiles resolve under its seccomp/ directory
 #
+# Network: node IP from the default route (or $SPO_LOCAL_NODE_IP), node name
+# $NODE_NAME (default the hostname); pods 10.77.0.0/24 on bridge spo0,
+# services 10.77.1.0/24 (kubernetes = 10.77.1.1), no cluster DNS. Ports:
+# kube-apiserver 6443 (all addresses), etcd 127.0.0.1:12379/12380, kubelet
+# <node IP>:10250 and 127.0.0.1:10248, controller-manager 10257 and scheduler
+# 10259 on 127.0.0.1, kube-proxy 127.0.0.1:10249/10256.
+#
 # Host-global resources (bridge spo0, pod CIDR, service CIDR, ports, the
 # /kubepods cgroups, kube-proxy's iptables chains) are fixed, so one cluster
 # runs at a time: `up` holds an exclusive flock on /run/spo-local-cluster.lock
