@@ -75,6 +75,19 @@ kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
+# open_lock opens the lock on fd 9: the caller's own descriptor when it
+# passes one in SPO_LOCAL_LOCK_FD (test/localcluster holds the lock across
+# up, its checks and down, so no other cluster starts in between; flock on
+# the same open file description succeeds at once), else the file in append
+# mode, which does not truncate the holder's record.
+open_lock() {
+	if [ -n "${SPO_LOCAL_LOCK_FD:-}" ]; then
+		eval "exec 9>&$SPO_LOCAL_LOCK_FD $SPO_LOCAL_LOCK_FD>&-"
+	else
+		exec 9>>"$LOCK"
+	fi
+}
+
 node_ip() {
 	if [ -n "${SPO_LOCAL_NODE_IP:-}" ]; then
 		echo "$SPO_LOCAL_NODE_IP"
@@ -234,8 +247,7 @@ up() {
 		return 0
 	fi
 	mkdir -p "$RUN" "$LOGS" "$PKI"
-	# Append mode: opening the lock must not truncate the holder's record.
-	exec 9>>"$LOCK"
+	open_lock
 	if ! flock -w "$LOCK_WAIT" 9; then
 		die "the local cluster in $(cat "$LOCK" 2>/dev/null || echo '?') holds $LOCK; stop it with: SPO_LOCAL_STATE=<that dir> $0 down"
 	fi
@@ -451,7 +463,7 @@ down() {
 	for c in "${COMPONENTS[@]}"; do rm -f "$RUN/$c.pid"; done
 	kill_leftovers
 	stop_pid lock-holder KILL
-	exec 9>>"$LOCK"
+	open_lock
 	if flock -w 10 9; then
 		clean_host
 		: >"$LOCK"

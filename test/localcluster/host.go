@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // Bridge is the host bridge the cluster's CNI creates.
@@ -53,7 +52,9 @@ func cniNetns() []string {
 
 // Leftovers lists what a cluster brought down in state left on the host:
 // processes, mounts, network devices and namespaces, iptables chains,
-// cgroups, changed sysctls and a held lock. Empty means clean.
+// cgroups, changed sysctls and the lock-holder process. Empty means clean.
+// Call it while holding the lock (between Down and Release), or another
+// cluster starting meanwhile shows up as leftovers.
 func Leftovers(state string, before HostState) []string {
 	var left []string
 	prefix := filepath.Clean(state) + "/"
@@ -112,11 +113,8 @@ func Leftovers(state string, before HostState) []string {
 			left = append(left, fmt.Sprintf("sysctl %s = %s, was %s", k, after.Sysctls[k], v))
 		}
 	}
-	if f, err := os.OpenFile(LockFile, os.O_RDWR|os.O_CREATE, 0o644); err == nil {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			left = append(left, "lock "+LockFile+" still held")
-		}
-		f.Close()
+	if pid, err := os.ReadFile(filepath.Join(state, "run", "lock-holder.pid")); err == nil {
+		left = append(left, "lock holder "+strings.TrimSpace(string(pid))+" (run/lock-holder.pid)")
 	}
 	return left
 }

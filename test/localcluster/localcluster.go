@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,6 +41,9 @@ type Cluster struct {
 	UpTime time.Duration
 
 	repo string
+	// lock is this process's hold on LockFile, passed to the script so up,
+	// the test's checks and down happen without another cluster starting.
+	lock *os.File
 }
 
 // RepoRoot is the repository's root directory.
@@ -65,6 +69,10 @@ func (c *Cluster) script(ctx context.Context, args ...string) (string, error) {
 		wait = "1800" // tests queue for the cluster instead of failing
 	}
 	cmd.Env = append(os.Environ(), "SPO_LOCAL_STATE="+c.State, "SPO_LOCAL_LOCK_WAIT="+wait)
+	if c.lock != nil {
+		cmd.ExtraFiles = []*os.File{c.lock} // fd 3 in the script
+		cmd.Env = append(cmd.Env, "SPO_LOCAL_LOCK_FD=3")
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -74,9 +82,10 @@ func (c *Cluster) script(ctx context.Context, args ...string) (string, error) {
 	return out.String(), nil
 }
 
-// Up brings a cluster up in state (created if missing), waiting for the
-// host-wide lock as long as SPO_LOCAL_LOCK_WAIT (default 30 min) allows.
-// It returns once the node is Ready and kube-proxy serves.
+// Up brings a cluster up in state (created if missing). It first takes the
+// host-wide lock, waiting while ctx allows, and keeps it until Release, so
+// checks after Down still see only this cluster's traces. It returns once
+// the node is Ready and kube-proxy serves.
 func Up(ctx context.Context, state string) (*Cluster, error) {
 	if err := os.MkdirAll(state, 0o755); err != nil {
 		return nil, err
@@ -85,7 +94,11 @@ func Up(ctx context.Context, state string) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{State: abs, Kubeconfig: filepath.Join(abs, "kubeconfig"), ContainerdSocket: filepath.Join(abs, "containerd", "containerd.sock"), repo: RepoRoot()}
+	lock, err := acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{State: abs, Kubeconfig: filepath.Join(abs, "kubeconfig"), ContainerdSocket: filepath.Join(abs, "containerd", "containerd.sock"), repo: RepoRoot(), lock: lock}
 	start := time.Now()
 	if _, err := c.script(ctx, "up"); err != nil {
 		return c, err
@@ -98,6 +111,37 @@ func Up(ctx context.Context, state string) (*Cluster, error) {
 	c.NodeName = strings.TrimSpace(string(name))
 	c.KubeletRoot = filepath.Join(abs, "nodes", c.NodeName, "kubelet")
 	return c, nil
+}
+
+func acquire(ctx context.Context) (*os.File, error) {
+	f, err := os.OpenFile(LockFile, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if err != syscall.EWOULDBLOCK {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", LockFile, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for %s (another local cluster runs): %w", LockFile, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Release lets the next cluster start. Call it after Down (Start does).
+func (c *Cluster) Release() {
+	if c.lock != nil {
+		c.lock.Close()
+		c.lock = nil
+	}
 }
 
 // Down stops the cluster and restores the host; calling it again is a no-op.
@@ -137,6 +181,7 @@ func Start(t testing.TB, ctx context.Context, state string) *Cluster {
 		if err := c.Down(context.Background()); err != nil {
 			t.Errorf("down: %v", err)
 		}
+		c.Release()
 	})
 	if err != nil {
 		t.Fatalf("up: %v\nlogs in %s", err, filepath.Join(state, "logs"))
