@@ -100,6 +100,19 @@ node_ip() {
 	echo "$ip"
 }
 
+# close_inherited_fds closes every descriptor above stderr that the caller
+# left open (pipes of a test harness, a calling script's own fds), except
+# bash's script fd and a passed-in lock, so no daemon holds them for its
+# lifetime and keeps a caller waiting for EOF.
+close_inherited_fds() {
+	local fd n
+	for fd in /proc/$$/fd/*; do
+		n="${fd##*/}"
+		[ "$n" -gt 2 ] && [ "$n" -ne 255 ] && [ "$n" != "${SPO_LOCAL_LOCK_FD:-}" ] || continue
+		eval "exec $n>&-" 2>/dev/null || true
+	done
+}
+
 # start NAME CMD... runs a component in its own session, without the lock fd,
 # logging to logs/NAME.log.
 start() {
@@ -247,6 +260,7 @@ up() {
 		return 0
 	fi
 	mkdir -p "$RUN" "$LOGS" "$PKI"
+	close_inherited_fds
 	open_lock
 	if ! flock -w "$LOCK_WAIT" 9; then
 		die "the local cluster in $(cat "$LOCK" 2>/dev/null || echo '?') holds $LOCK; stop it with: SPO_LOCAL_STATE=<that dir> $0 down"
