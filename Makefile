@@ -71,6 +71,10 @@ daemon: ## Build bin/daemon, the node agent (cgo: libseccomp validates profiles)
 test: deps k8s-binaries $(GINKGO) ## Install what is missing, then run every test.
 	hack/test.sh
 
+.PHONY: test-e2e
+test-e2e: k8s-binaries ## Run the e2e suite on a real single-node cluster (root).
+	hack/test-e2e.sh
+
 .PHONY: test-unit
 test-unit: ## Run the tests that need no API server.
 	go test $$(go list ./... | grep -v -e /test/ -e /controllers -e /webhooks)
@@ -96,7 +100,12 @@ undeploy: ## Remove the operator, its profiles and everything it created from th
 ##@ Local cluster
 
 .PHONY: run-local
-run-local: run-local-processes ## Run the operator locally (becomes the single-node cluster once it lands).
+run-local: k8s-binaries build ## Run a single-node cluster (root) with the operator as pods; Ctrl-C stops it and restores the host.
+	hack/run-local.sh
+
+.PHONY: run-local-down
+run-local-down: ## Stop a backgrounded run-local and tear the node down.
+	hack/run-local.sh down
 
 .PHONY: run-local-processes
 run-local-processes: k8s-binaries build local-control-plane ## Quick dev loop: a local control plane with the operator as processes (Ctrl-C stops it).

@@ -67,10 +67,11 @@ undeploy() {
 	local overlay="$1"
 	log "deleting profiles while the operator can still release them"
 	delete_profiles
-	# Pods must stay creatable while the webhook's backend goes away.
-	"$KUBECTL" delete mutatingwebhookconfiguration spo-mutating-webhook-configuration --ignore-not-found
-	# The manager would recreate what spod owns; stop it before the rest.
+	# The manager would recreate what it deploys; stop it first. Then the
+	# webhook configuration, while the webhook still answers, so pods stay
+	# creatable while its backend goes away.
 	"$KUBECTL" -n "$NAMESPACE" delete deployment security-profiles-operator --ignore-not-found --wait=true
+	"$KUBECTL" delete mutatingwebhookconfiguration spo-mutating-webhook-configuration --ignore-not-found
 	"$KUBECTL" -n "$NAMESPACE" delete spod --all --ignore-not-found --wait=true 2>/dev/null || true
 	log "deleting $overlay"
 	render "$overlay" | "$KUBECTL" delete --ignore-not-found --wait=true -f -
