@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -53,7 +54,7 @@ func main() {
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
-		Cache:                  cacheOptions(spodConfig.Namespace, os.Getenv("RESTRICT_TO_NAMESPACE")),
+		Cache:                  cacheOptions(spodConfig.Namespace, watchNamespace(os.Getenv("RESTRICT_TO_NAMESPACE"), os.Getenv("OLM_TARGET_NAMESPACES"))),
 		Metrics:                metricsserving.Options(metricsAddr, ""),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
@@ -96,6 +97,23 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 		return fmt.Errorf("spod controller: %w", err)
 	}
 	return nil
+}
+
+// watchNamespace is the one namespace the manager handles profiles in, or
+// "" for all. RESTRICT_TO_NAMESPACE wins; otherwise OLM's target
+// namespaces (OLM_TARGET_NAMESPACES, the olm.targetNamespaces annotation
+// OLM puts on the pod) name it for an OwnNamespace or SingleNamespace
+// install. OLM leaves the annotation empty for AllNamespaces, and the
+// bundle does not offer MultiNamespace, which this cache cannot express.
+func watchNamespace(restrictTo, olmTargets string) string {
+	if restrictTo != "" {
+		return restrictTo
+	}
+	targets := strings.Split(olmTargets, ",")
+	if len(targets) == 1 {
+		return strings.TrimSpace(targets[0])
+	}
+	return ""
 }
 
 // cacheOptions limit what the manager caches. The spod controller's kinds

@@ -21,3 +21,17 @@ func TestCacheOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchNamespace(t *testing.T) {
+	for _, tc := range []struct{ restrict, olm, want string }{
+		{"", "", ""},
+		{"team-a", "", "team-a"},
+		{"", "team-b", "team-b"},
+		{"team-a", "team-b", "team-a"},
+		{"", "team-a,team-b", ""},
+	} {
+		if got := watchNamespace(tc.restrict, tc.olm); got != tc.want {
+			t.Errorf("watchNamespace(%q, %q) = %q, want %q", tc.restrict, tc.olm, got, tc.want)
+		}
+	}
+}
