@@ -69,14 +69,6 @@ trap cleanup EXIT
 # Ctrl-C and run-local-down are the normal way to stop: exit cleanly.
 trap 'exit 0' INT TERM
 
-# A self-signed serving certificate for the webhook process; the API server
-# reaches it by URL in this mode, with this certificate in caBundle.
-if [ ! -f "$STATE/webhook-certs/tls.crt" ]; then
-	openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
-		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-		-keyout "$STATE/webhook-certs/tls.key" -out "$STATE/webhook-certs/tls.crt" 2>/dev/null
-fi
-
 log "starting control plane"
 "$ROOT/bin/local-control-plane" --write-kubeconfig "$STATE/kubeconfig" --node-name "$NODE_NAME" \
 	--ready-file "$STATE/ready" --namespace "$OPERATOR_NS" --namespace my-namespace \
@@ -94,9 +86,22 @@ export KUBELET_DIR="$STATE/nodes/$NODE_NAME/kubelet"
 export OPERATOR_NAMESPACE="$OPERATOR_NS"
 
 log "starting manager, webhook and node daemon"
-"$ROOT/bin/manager" --leader-elect=false --metrics-bind-address 127.0.0.1:18443 \
+# The API server calls the webhook process by URL (no Service can reach
+# it); the manager puts that URL into the webhook configuration and names
+# its host in the serving certificate it issues.
+WEBHOOK_URL=https://localhost:19443 "$ROOT/bin/manager" --leader-elect=false --metrics-bind-address 127.0.0.1:18443 \
 	--health-probe-bind-address 127.0.0.1:18081 >"$STATE/logs/manager.log" 2>&1 &
 pids+=($!)
+# The webhook serves the certificate the manager issued, trusted through
+# the caBundle the manager set.
+for _ in $(seq 1 60); do
+	"$KUBECTL" -n "$OPERATOR_NS" get secret webhook-server-cert >/dev/null 2>&1 && break
+	sleep 0.5
+done
+for key in tls.crt tls.key; do
+	"$KUBECTL" -n "$OPERATOR_NS" get secret webhook-server-cert -o "jsonpath={.data.${key//./\\.}}" |
+		base64 -d >"$STATE/webhook-certs/$key"
+done
 "$ROOT/bin/webhook" --port 19443 --cert-dir "$STATE/webhook-certs" --leader-elect=false \
 	--metrics-bind-address 127.0.0.1:18444 --health-probe-bind-address 127.0.0.1:18082 >"$STATE/logs/webhook.log" 2>&1 &
 pids+=($!)

@@ -47,6 +47,10 @@ func main() {
 	flag.Parse()
 
 	log := logging.Setup("manager", verbosity)
+	if err := spodConfig.Validate(); err != nil {
+		log.Error(err, "Invalid configuration")
+		os.Exit(1)
+	}
 	ctx := ctrl.SetupSignalHandler()
 	if err := profiling.StartFromEnv(ctx, log, os.Getenv); err != nil {
 		log.Error(err, "Unable to start the profiling server")

@@ -1,6 +1,9 @@
 package spod
 
 import (
+	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 
@@ -38,6 +41,11 @@ type Config struct {
 	// ForceLogEnricher runs the log enricher even when spod does not
 	// enable it (ENABLE_LOG_ENRICHER=true on the manager).
 	ForceLogEnricher bool
+	// WebhookURL, when set (WEBHOOK_URL), is where the API server calls
+	// the webhooks instead of their Service: a webhook server outside the
+	// cluster, as in make run-local-processes. Its host is added to the
+	// self-signed webhook certificate.
+	WebhookURL string
 	// RequireCertManager makes cert-manager the only source of serving
 	// certificates (REQUIRE_CERT_MANAGER=true): without it spod reports
 	// ERROR instead of the manager issuing its own.
@@ -46,13 +54,14 @@ type Config struct {
 
 // ConfigFromEnv reads the manager's environment: OPERATOR_NAMESPACE,
 // RELATED_IMAGE_DAEMON, RELATED_IMAGE_WEBHOOK, RELATED_IMAGE_SELINUXD,
-// KUBELET_DIR, ENABLE_LOG_ENRICHER and REQUIRE_CERT_MANAGER, with the
-// defaults above.
+// KUBELET_DIR, ENABLE_LOG_ENRICHER, REQUIRE_CERT_MANAGER and WEBHOOK_URL,
+// with the defaults above.
 func ConfigFromEnv() Config {
 	enricher, _ := strconv.ParseBool(os.Getenv("ENABLE_LOG_ENRICHER"))
 	requireCertManager, _ := strconv.ParseBool(os.Getenv("REQUIRE_CERT_MANAGER"))
 	return Config{
 		RequireCertManager: requireCertManager,
+		WebhookURL:         os.Getenv("WEBHOOK_URL"),
 		Namespace:          envOr("OPERATOR_NAMESPACE", DefaultNamespace),
 		DaemonImage:        envOr("RELATED_IMAGE_DAEMON", DefaultDaemonImage),
 		WebhookImage:       envOr("RELATED_IMAGE_WEBHOOK", DefaultWebhookImage),
@@ -60,6 +69,36 @@ func ConfigFromEnv() Config {
 		KubeletDir:         envOr("KUBELET_DIR", kubeletdir.Default),
 		ForceLogEnricher:   enricher,
 	}
+}
+
+// Validate refuses settings the manager cannot act on.
+func (c Config) Validate() error {
+	if c.WebhookURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.WebhookURL)
+	if err != nil {
+		return fmt.Errorf("WEBHOOK_URL: %w", err)
+	}
+	switch {
+	case u.Scheme != "https":
+		return fmt.Errorf("WEBHOOK_URL %q: the API server calls webhooks over https only", c.WebhookURL)
+	case u.Hostname() == "":
+		return fmt.Errorf("WEBHOOK_URL %q has no host", c.WebhookURL)
+	case net.ParseIP(u.Hostname()) != nil:
+		return fmt.Errorf("WEBHOOK_URL %q: use a host name (e.g. localhost), which the webhook certificate can name", c.WebhookURL)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.User != nil:
+		return fmt.Errorf("WEBHOOK_URL %q: give scheme, host and port only; the webhook paths are added", c.WebhookURL)
+	}
+	return nil
+}
+
+// webhookURLHost is the host name of WebhookURL, or "".
+func (c Config) webhookURLHost() string {
+	if u, err := url.Parse(c.WebhookURL); err == nil {
+		return u.Hostname()
+	}
+	return ""
 }
 
 func envOr(name, fallback string) string {

@@ -164,6 +164,9 @@ func (p *certPlan) ensureCA(cfg Config, current *corev1.Secret, now time.Time) (
 // names, from the current CA, far from expiry and carries the bundle.
 func (p *certPlan) ensureLeaf(cfg Config, l leafTarget, ca selfsignedcerts.KeyPair, caCert *x509.Certificate, bundle []byte, now time.Time) error {
 	names := serviceDNSNames(l.service, cfg.Namespace)
+	if host := cfg.webhookURLHost(); l.secret == WebhookCertSecret && host != "" {
+		names = append(names, host)
+	}
 	cert, err := selfsignedcerts.CheckLeaf(keyPair(l.current), caCert, names, now, leafRenewBefore)
 	if err == nil && bytes.Equal(l.current.Data[caKey], bundle) {
 		p.renewAt = earliest(p.renewAt, cert.NotAfter.Add(-leafRenewBefore))

@@ -136,11 +136,15 @@ func BuildWebhookService(cfg Config) *corev1.Service {
 // non-nil caBundle is set on every webhook (the manager's own CA, or the
 // installer's), and nil leaves the field to whoever else sets it.
 func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config, certManager bool, caBundle []byte) *admissionregistrationv1.MutatingWebhookConfiguration {
-	mwc := webhookconfig.Build(webhookconfig.ClientConfig{
+	cc := webhookconfig.ClientConfig{
 		Service: &admissionregistrationv1.ServiceReference{
 			Namespace: cfg.Namespace, Name: WebhookServiceName, Port: ptrTo[int32](443),
 		},
-	}, spec.WebhookOpts)
+	}
+	if cfg.WebhookURL != "" {
+		cc = webhookconfig.ClientConfig{URL: cfg.WebhookURL}
+	}
+	mwc := webhookconfig.Build(cc, spec.WebhookOpts)
 	if certManager {
 		mwc.Annotations = map[string]string{injectCAAnnotation: cfg.Namespace + "/" + webhookCertificate}
 		return mwc

@@ -90,6 +90,23 @@ func TestRunLocalProcessesUpAndDown(t *testing.T) {
 		return string(out)
 	}, 30*time.Second).Should(Equal("Installed"))
 
+	// The API server reaches the webhook process: a pod in a namespace
+	// labelled for binding passes admission (failurePolicy Fail refuses it
+	// when the webhook cannot be called).
+	kubectl := func(args ...string) string {
+		out, err := exec.Command(envtest.Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, out)
+		return string(out)
+	}
+	g.Expect(kubectl("get", "mutatingwebhookconfiguration", "spo-mutating-webhook-configuration",
+		"-o", "jsonpath={.webhooks[*].clientConfig.url}")).To(ContainSubstring("https://localhost:19443/"))
+	kubectl("create", "namespace", "bound")
+	kubectl("label", "namespace", "bound", "spo.x-k8s.io/enable-binding=true")
+	g.Eventually(func() error {
+		return exec.Command(envtest.Kubectl(), "--kubeconfig", kubeconfig, "-n", "bound", "run", "admitted",
+			"--image=busybox", "--restart=Never").Run()
+	}, 30*time.Second, time.Second).Should(Succeed())
+
 	down := exec.Command("make", "--no-print-directory", "run-local-processes-down")
 	down.Dir = root
 	downOut, err := down.CombinedOutput()
