@@ -151,7 +151,11 @@ if ! "$KUBECTL" -n "$OPERATOR_NS" get spod spod -o jsonpath='{.status.state}' 2>
 	"$KUBECTL" -n "$OPERATOR_NS" get spod spod -o yaml >&2 || true
 	exit 1
 fi
-"$KUBECTL" -n "$OPERATOR_NS" rollout status deployment/security-profiles-operator-webhook --timeout=120s >/dev/null
+# A state directory from an earlier run still says RUNNING while the
+# restarted node brings the pods back: wait for them too.
+for workload in daemonset/spod deployment/security-profiles-operator deployment/security-profiles-operator-webhook; do
+	"$KUBECTL" -n "$OPERATOR_NS" rollout status "$workload" --timeout=180s >/dev/null
+done
 
 log "applying examples/"
 for ns in my-namespace nginx-deploy; do
