@@ -16,12 +16,5 @@ func TestBinaryLogsBuildInfo(t *testing.T) {
 	bin := buildtest.Build(t, "./cmd/webhook", "CGO_ENABLED=0")
 	code, out := buildtest.Run(t, bin, []string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--leader-elect=false", "--cert-dir=" + t.TempDir()})
 	g.Expect(code).To(Equal(1), out)
-	start := buildtest.LogLine(out, "Starting component")
-	g.Expect(start).NotTo(BeNil(), out)
-	g.Expect(start).To(HaveKeyWithValue("component", "webhook"))
-	g.Expect(start).To(HaveKeyWithValue("version", buildtest.Stamp.Version))
-	g.Expect(start).To(HaveKeyWithValue("gitCommit", buildtest.Stamp.GitCommit))
-	g.Expect(start).To(HaveKeyWithValue("buildDate", buildtest.Stamp.BuildDate))
-	g.Expect(start).To(HaveKey("goVersion"))
-	g.Expect(start).To(HaveKey("buildTags"))
+	buildtest.ExpectStartLine(g, out, "webhook")
 }

@@ -116,7 +116,7 @@ func TestStaticBinaryRefusesDynamicBinaries(t *testing.T) {
 	// /bin/sh is dynamically linked on Debian.
 	sh, err := os.ReadFile("/bin/sh")
 	if err != nil {
-		t.Skip(err)
+		t.Fatalf("read /bin/sh, a dynamically linked binary on every Debian machine: %v", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "manager"), sh, 0o755); err != nil {
 		t.Fatal(err)

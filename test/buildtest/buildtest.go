@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/onsi/gomega"
 )
 
 // Stamp is what the test links into internal/version.
@@ -85,6 +87,21 @@ func LogLine(output, msg string) map[string]any {
 		}
 	}
 	return nil
+}
+
+// ExpectStartLine asserts that output has the one-line build record every
+// binary logs at start, for component and with the Stamp the binary was
+// built with, and returns it for further checks.
+func ExpectStartLine(g Gomega, output, component string) map[string]any {
+	start := LogLine(output, "Starting component")
+	g.Expect(start).NotTo(BeNil(), output)
+	g.Expect(start).To(HaveKeyWithValue("component", component))
+	g.Expect(start).To(HaveKeyWithValue("version", Stamp.Version))
+	g.Expect(start).To(HaveKeyWithValue("gitCommit", Stamp.GitCommit))
+	g.Expect(start).To(HaveKeyWithValue("buildDate", Stamp.BuildDate))
+	g.Expect(start).To(HaveKey("goVersion"))
+	g.Expect(start).To(HaveKey("buildTags"))
+	return start
 }
 
 func moduleRoot(t *testing.T) string {

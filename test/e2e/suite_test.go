@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,7 +29,8 @@ var (
 	state      string
 	kubeconfig string
 	runLocal   *exec.Cmd
-	runOutput  = &syncBuffer{}
+	// runLog receives run-local's output; the specs read it back.
+	runLog     *os.File
 	hostBefore localcluster.HostState
 	// storageExisted is whether the daemon's host directory existed
 	// before; run-local removes it at teardown only if it made it.
@@ -44,22 +43,13 @@ func TestE2E(t *testing.T) {
 	RunSpecs(t, "e2e suite")
 }
 
-// syncBuffer collects run-local's output while the specs read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// runOutput is what run-local has printed so far.
+func runOutput() string {
+	if runLog == nil {
+		return ""
+	}
+	b, _ := os.ReadFile(runLog.Name())
+	return string(b)
 }
 
 var _ = BeforeSuite(func() {
@@ -76,7 +66,10 @@ var _ = BeforeSuite(func() {
 	runLocal = exec.Command(filepath.Join(root, "hack", "run-local.sh"))
 	runLocal.Dir = root
 	runLocal.Env = append(os.Environ(), "SPO_LOCAL_STATE="+state, "SPO_LOCAL_LOCK_WAIT=1800")
-	runLocal.Stdout, runLocal.Stderr = runOutput, runOutput
+	runLog, err = os.CreateTemp("", "spo-e2e-run-local-*.log")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { _ = os.Remove(runLog.Name()) })
+	runLocal.Stdout, runLocal.Stderr = runLog, runLog
 	runLocal.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	started := time.Now()
 	Expect(runLocal.Start()).To(Succeed())
@@ -84,10 +77,10 @@ var _ = BeforeSuite(func() {
 	// installed is reported, not asserted (the target is 3 minutes with
 	// cached binaries); the bound only keeps a hung run-local from hanging
 	// the suite, and includes waiting for another cluster's lock.
-	Eventually(runOutput.String, 35*time.Minute, time.Second).Should(
+	Eventually(runOutput, 35*time.Minute, time.Second).Should(
 		Or(ContainSubstring("Local Security Profiles Operator is up"), ContainSubstring("[run-local] stopped")),
-		runOutput.String)
-	Expect(runOutput.String()).To(ContainSubstring("Local Security Profiles Operator is up"), runOutput.String)
+		runOutput)
+	Expect(runOutput()).To(ContainSubstring("Local Security Profiles Operator is up"), runOutput)
 	AddReportEntry("run-local up", time.Since(started).Round(time.Second).String())
 })
 
@@ -105,12 +98,12 @@ var _ = AfterSuite(func() {
 	go func() { done <- runLocal.Wait() }()
 	select {
 	case err := <-done:
-		Expect(err).NotTo(HaveOccurred(), runOutput.String())
+		Expect(err).NotTo(HaveOccurred(), runOutput())
 	case <-time.After(2 * time.Minute):
 		_ = syscall.Kill(-runLocal.Process.Pid, syscall.SIGKILL)
-		Fail("run-local did not stop:\n" + runOutput.String())
+		Fail("run-local did not stop:\n" + runOutput())
 	}
-	Expect(runOutput.String()).To(ContainSubstring("[run-local] stopped"))
+	Expect(runOutput()).To(ContainSubstring("[run-local] stopped"))
 	AddReportEntry("run-local down", time.Since(started).Round(time.Second).String())
 	// Teardown leaves the host as it was.
 	Expect(localcluster.Leftovers(state, hostBefore)).To(BeEmpty())
