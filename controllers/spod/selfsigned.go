@@ -73,17 +73,24 @@ type certPlan struct {
 
 // leafTarget is a serving certificate the manager may issue.
 type leafTarget struct {
-	secret, service string
-	current         *corev1.Secret
+	secret string
+	// names are the DNS names the certificate is for.
+	names   []string
+	current *corev1.Secret
 }
 
 // planSelfSigned decides, from the stored Secrets and the time, which
 // certificates to (re)issue. A Secret without CertificateGeneratedLabel is
 // the installer's and is never written.
 func planSelfSigned(cfg Config, s certSecrets, now time.Time) (certPlan, error) {
+	webhookNames := serviceDNSNames(WebhookServiceName, cfg.Namespace)
+	if host := cfg.webhookURLHost(); host != "" {
+		// The API server calls the webhook by this host, not the Service.
+		webhookNames = append(webhookNames, host)
+	}
 	leaves := []leafTarget{
-		{WebhookCertSecret, WebhookServiceName, s.webhook},
-		{MetricsCertSecret, MetricsServiceName, s.metrics},
+		{WebhookCertSecret, webhookNames, s.webhook},
+		{MetricsCertSecret, serviceDNSNames(MetricsServiceName, cfg.Namespace), s.metrics},
 	}
 	var user []string
 	for _, l := range leaves {
@@ -160,19 +167,15 @@ func (p *certPlan) ensureCA(cfg Config, current *corev1.Secret, now time.Time) (
 	return kp, caCert, bundle, nil
 }
 
-// ensureLeaf reissues l's certificate unless it is for the Service's
-// names, from the current CA, far from expiry and carries the bundle.
+// ensureLeaf reissues l's certificate unless it is for l's names, from
+// the current CA, far from expiry and carries the bundle.
 func (p *certPlan) ensureLeaf(cfg Config, l leafTarget, ca selfsignedcerts.KeyPair, caCert *x509.Certificate, bundle []byte, now time.Time) error {
-	names := serviceDNSNames(l.service, cfg.Namespace)
-	if host := cfg.webhookURLHost(); l.secret == WebhookCertSecret && host != "" {
-		names = append(names, host)
-	}
-	cert, err := selfsignedcerts.CheckLeaf(keyPair(l.current), caCert, names, now, leafRenewBefore)
+	cert, err := selfsignedcerts.CheckLeaf(keyPair(l.current), caCert, l.names, now, leafRenewBefore)
 	if err == nil && bytes.Equal(l.current.Data[caKey], bundle) {
 		p.renewAt = earliest(p.renewAt, cert.NotAfter.Add(-leafRenewBefore))
 		return nil
 	}
-	kp, err := selfsignedcerts.Issue(ca, names, now, leafValidity)
+	kp, err := selfsignedcerts.Issue(ca, l.names, now, leafValidity)
 	if err != nil {
 		return err
 	}
