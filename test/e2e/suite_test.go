@@ -82,6 +82,12 @@ var _ = BeforeSuite(func() {
 		runOutput)
 	Expect(runOutput()).To(ContainSubstring("Local Security Profiles Operator is up"), runOutput)
 	AddReportEntry("run-local up", time.Since(started).Round(time.Second).String())
+	// Up means: spod RUNNING and the examples' profiles installed on the
+	// node, where its kubelet resolves them.
+	Expect(mustKubectl("-n", operatorNamespace, "get", "spod", "spod", "-o", "jsonpath={.status.state}")).To(Equal("RUNNING"))
+	mustKubectl("-n", "my-namespace", "wait", "sp/profile1", "--for=jsonpath={.status.status}=Installed", "--timeout=60s")
+	node := strings.TrimPrefix(strings.TrimSpace(mustKubectl("get", "nodes", "-o", "name")), "node/")
+	Expect(filepath.Join(state, "nodes", node, "kubelet", "seccomp", "operator", "my-namespace", "profile1.json")).To(BeAnExistingFile())
 })
 
 var _ = AfterSuite(func() {
