@@ -17,7 +17,7 @@ import (
 var object []byte
 
 // tracepoints are the BPF programs and the raw tracepoints they attach to.
-var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exit"}
+var tracepoints = []string{"sys_enter", "sched_process_fork", "sched_process_exit", "sched_process_exec"}
 
 // Recorder is the loaded and attached BPF program. One Recorder serves up
 // to MaxRecordings concurrent recordings. It is safe for concurrent use.
@@ -30,9 +30,20 @@ type Recorder struct {
 	config *bpf.BPFMap
 	numCPU int
 
-	mu         sync.Mutex
-	inUse      [MaxRecordings]bool
-	mntnsCount uint32
+	// Container capture (see containers.go).
+	containerSets *bpf.BPFMap
+	mntnsState    *bpf.BPFMap
+	captureStats  *bpf.BPFMap
+
+	mu    sync.Mutex
+	inUse [MaxRecordings]bool
+	cfg   recorderConfig
+}
+
+// recorderConfig is struct recorder_config in bpf/recorder.bpf.c.
+type recorderConfig struct {
+	mntnsCount        uint32
+	captureContainers uint32
 }
 
 // Load checks the kernel and privileges, loads and attaches the BPF
@@ -103,6 +114,8 @@ func (r *Recorder) load() error {
 	}{
 		{"tracked_pids", &r.pids}, {"tracked_mntns", &r.mntns},
 		{"syscall_sets", &r.sets}, {"recorder_config", &r.config},
+		{"container_sets", &r.containerSets}, {"mntns_state", &r.mntnsState},
+		{"capture_stats", &r.captureStats},
 	}
 	for _, m := range maps {
 		if *m.dst, err = r.module.GetMap(m.name); err != nil {

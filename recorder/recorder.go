@@ -10,6 +10,10 @@ var ErrNotBuilt = errors.New("built without eBPF (no_bpf build tag): syscall rec
 // Recorder. It matches MAX_RECORDINGS in bpf/recorder.bpf.c.
 const MaxRecordings = 256
 
+// MaxContainers is how many mount namespaces container capture records at
+// once, MAX_CONTAINERS in bpf/recorder.bpf.c. More are counted as lost.
+const MaxContainers = 8192
+
 // maxSyscalls is the size of a recording's bitmap, MAX_SYSCALLS in the C
 // source.
 const maxSyscalls = 1024

@@ -74,17 +74,18 @@ func (rec *Recording) TrackMountNamespace(inum uint32) error {
 		return fmt.Errorf("track mount namespace %d: %w", inum, err)
 	}
 	rec.mntns = append(rec.mntns, inum)
-	return r.setMntnsCount(r.mntnsCount + 1)
+	cfg := r.cfg
+	cfg.mntnsCount++
+	return r.setConfig(cfg)
 }
 
-// setMntnsCount tells the BPF program whether any mount namespace is
-// tracked; r.mu must be held.
-func (r *Recorder) setMntnsCount(n uint32) error {
+// setConfig writes the BPF program's configuration; r.mu must be held.
+func (r *Recorder) setConfig(cfg recorderConfig) error {
 	var zero uint32
-	if err := r.config.Update(unsafe.Pointer(&zero), unsafe.Pointer(&n)); err != nil {
+	if err := r.config.Update(unsafe.Pointer(&zero), unsafe.Pointer(&cfg)); err != nil {
 		return fmt.Errorf("update recorder config: %w", err)
 	}
-	r.mntnsCount = n
+	r.cfg = cfg
 	return nil
 }
 
@@ -173,7 +174,9 @@ func (rec *Recording) Stop() error {
 		}
 	}
 	if len(rec.mntns) > 0 {
-		errs = append(errs, r.setMntnsCount(r.mntnsCount-uint32(len(rec.mntns))))
+		cfg := r.cfg
+		cfg.mntnsCount -= uint32(len(rec.mntns))
+		errs = append(errs, r.setConfig(cfg))
 	}
 	r.inUse[rec.id] = false
 	rec.done = true
