@@ -34,14 +34,6 @@ func main() {
 	log := logging.Setup(o.component(), o.verbosity,
 		"libseccomp", seccompfilter.LibraryVersion(),
 		"seccompSupported", seccomp.CheckSupport(o.procDir) == nil)
-	if o.mode != "" {
-		// The DaemonSet runs the log enricher and the bpf recorder as their
-		// own containers of this image, selected by the first argument.
-		// Refuse a mode this build lacks rather than start a second daemon.
-		log.Error(fmt.Errorf("daemon mode %q is not part of this build", o.mode),
-			"Unsupported daemon mode; this build runs only the profile installer (no arguments)", "mode", o.mode)
-		os.Exit(2)
-	}
 	if err := o.readEnv(os.Getenv); err != nil {
 		log.Error(err, "Invalid daemon environment")
 		os.Exit(1)
@@ -58,6 +50,15 @@ func main() {
 			os.Exit(1)
 		}
 	}
+	if o.mode != "" {
+		// The DaemonSet runs the log enricher and the bpf recorder as their
+		// own containers of this image, selected by the first argument.
+		if err := runRecorderMode(ctx, log, o); err != nil {
+			log.Error(err, "Recorder stopped with an error", "mode", o.mode)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := agentConfig(o)
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
@@ -73,6 +74,19 @@ func main() {
 		log.Error(err, "Unable to set up the node daemon")
 		os.Exit(1)
 	}
+	if o.recording {
+		// Standalone (--with-recording or ENABLE_RECORDING): the recorders
+		// run here instead of in containers of their own. In the spod
+		// DaemonSet they have their own containers and this stays off.
+		if err := setupBPFRecorder(ctx, log.WithName(modeBpfRecorder), mgr, o); err != nil {
+			log.Error(err, "Unable to set up the bpf recorder")
+			os.Exit(1)
+		}
+		if err := setupLogEnricher(ctx, log.WithName(modeLogEnricher), mgr, o); err != nil {
+			log.Error(err, "Unable to set up the log enricher")
+			os.Exit(1)
+		}
+	}
 	log.Info("Starting daemon", "node", o.nodeName)
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Daemon stopped with an error")
@@ -80,7 +94,8 @@ func main() {
 	}
 }
 
-const recordingUnavailable = "Profile recording is enabled, but this build has no recorder backend (log enricher, bpf recorder); this daemon records nothing"
+// recordingInProcess is logged when the standalone daemon records itself.
+const recordingInProcess = "Profile recording is enabled: this daemon runs the bpf recorder and the log enricher in its own process"
 
 // logFeatures says which of spod's switches reached this daemon and
 // which of them this build cannot act on. None is fatal: the daemon still
@@ -89,7 +104,7 @@ func logFeatures(log logr.Logger, o options) {
 	log.Info("Daemon configuration", "recording", o.recording, "memoryOptimization", o.memoryOptimization,
 		"appArmor", o.apparmor, "selinux", o.selinux, "profiling", o.profiling.Enabled)
 	if o.recording {
-		log.Info(recordingUnavailable)
+		log.Info(recordingInProcess)
 	}
 	if o.apparmor {
 		log.Info("AppArmor is enabled, but this build has no AppArmor profile installer; AppArmorProfiles are not installed")

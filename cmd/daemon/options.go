@@ -78,11 +78,23 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	if o.verbosity < 0 || o.verbosity > 1 {
 		return o, fmt.Errorf("--verbosity=%d: must be 0 or 1", o.verbosity)
 	}
+	probeSet := false
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "with-recording" {
+		switch f.Name {
+		case "with-recording":
 			o.withRecording = withRecording
+		case "health-probe-bind-address":
+			probeSet = true
 		}
 	})
+	if o.mode != "" && !probeSet {
+		// The recorder containers share the pod's network with the daemon
+		// container, whose probes own the default port.
+		o.probeAddr = "0"
+	}
+	if o.mode != "" && o.mode != modeLogEnricher && o.mode != modeBpfRecorder {
+		return o, fmt.Errorf("unknown mode %q: want %s or %s, or none for the profile installer", o.mode, modeLogEnricher, modeBpfRecorder)
+	}
 	return o, nil
 }
 

@@ -54,7 +54,10 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 		c.Env = append(c.Env, corev1.EnvVar{Name: EnvMemoryOptimization, Value: "true"})
 	}
 	if RecordingEnabled(spec, cfg) {
-		c.Env = append(c.Env, corev1.EnvVar{Name: EnvRecording, Value: "true"})
+		// The recorder containers serve their metrics to this one, which
+		// includes them in /metrics-spod. Recording itself runs there: this
+		// container gains nothing when it is on.
+		c.VolumeMounts = append(c.VolumeMounts, mount(sidecarMetricsVolume, metricsserving.SidecarDir, true))
 	}
 	if spec.AppArmorEnabled() {
 		c.Env = append(c.Env, corev1.EnvVar{Name: EnvAppArmor, Value: "true"})
@@ -71,35 +74,55 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 	return finish(c, spec, DaemonProfilingPort)
 }
 
-// logEnricherContainer reads the node's audit log and syslog (root-owned,
-// mode 0600) and maps pids to containers through the host's /proc. Root
-// owner access is all it needs, so it holds no capability.
+// logEnricherContainer reads the kernel's audit records from the audit
+// multicast group, which delivers only in the host's network namespace
+// (hence hostNetwork on the pod) and only to CAP_AUDIT_READ, and falls back
+// to the node's audit log or syslog (root-owned: owner access suffices).
+// It maps pids to containers through the host's /proc (hostPID) and
+// writes recorded profiles through the API.
 func logEnricherContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
-	c := baseContainer(LogEnricherContainer, cfg.DaemonImage, spec, []string{logEnricherCommand})
-	c.VolumeMounts = []corev1.VolumeMount{
-		mount("host-log", "/var/log", true),
-		mount("host-proc", HostProcMountPath, true),
-	}
-	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+	c := recorderContainer(LogEnricherContainer, logEnricherCommand, spec, cfg)
+	c.SecurityContext.Capabilities.Add = []corev1.Capability{"AUDIT_READ"}
+	c.VolumeMounts = append(c.VolumeMounts, mount("host-log", "/var/log", true))
 	return finish(c, spec, LogEnricherProfilingPort)
 }
 
 // bpfRecorderContainer loads the eBPF recorder: BPF and PERFMON to load
-// and attach programs, SYS_RESOURCE for locked memory on older kernels,
-// SYS_PTRACE to resolve other processes' mount namespaces in /proc. The
-// runtime's default seccomp profile filters bpf(2) and perf_event_open(2)
-// on several runtimes, so this container alone is Unconfined.
+// and attach tracing programs and read kernel memory with them; nothing
+// else (kernels since 5.11 charge BPF memory to the cgroup, so no
+// SYS_RESOURCE for memlock, which many nodes withhold anyway). The
+// runtime's default seccomp profile filters bpf(2) on several runtimes,
+// so this container alone is Unconfined. libbpf needs the kernel's BTF
+// and a writable /tmp for the embedded object.
 func bpfRecorderContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
-	c := baseContainer(BpfRecorderContainer, cfg.DaemonImage, spec, []string{bpfRecorderCommand})
-	c.SecurityContext.Capabilities.Add = []corev1.Capability{"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
+	c := recorderContainer(BpfRecorderContainer, bpfRecorderCommand, spec, cfg)
+	c.SecurityContext.Capabilities.Add = []corev1.Capability{"BPF", "PERFMON"}
 	c.SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeUnconfined}
-	c.VolumeMounts = []corev1.VolumeMount{
+	c.VolumeMounts = append(c.VolumeMounts,
 		mount("host-btf", "/sys/kernel/btf", true),
-		mount("host-proc", HostProcMountPath, true),
-	}
-	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+		mount("tmp", "/tmp", false))
 	return finish(c, spec, BpfRecorderProfilingPort)
 }
+
+// recorderContainer is what both recorder containers share: the host's
+// /proc, the socket directory for their metrics, and the switches of
+// their pod cache.
+func recorderContainer(name, command string, spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
+	c := baseContainer(name, cfg.DaemonImage, spec, []string{command})
+	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
+	c.Env = append(c.Env, corev1.EnvVar{Name: EnvOperatorNamespace, Value: cfg.Namespace})
+	if spec.EnableMemoryOptimization {
+		c.Env = append(c.Env, corev1.EnvVar{Name: EnvMemoryOptimization, Value: "true"})
+	}
+	c.VolumeMounts = []corev1.VolumeMount{
+		mount("host-proc", HostProcMountPath, true),
+		mount(sidecarMetricsVolume, metricsserving.SidecarDir, false),
+	}
+	return c
+}
+
+// sidecarMetricsVolume holds the recorder containers' metrics sockets.
+const sidecarMetricsVolume = "spo-metrics"
 
 // selinuxdContainer installs SELinux policy modules: it rewrites root-owned
 // policy files, hence the file-ownership capabilities, but needs no

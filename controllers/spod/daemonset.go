@@ -117,7 +117,10 @@ func daemonPodSpec(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 		// The recorders map audit lines and BPF events to containers by
 		// pid, which only works in the node's pid namespace; the daemon
 		// alone does not need it.
-		HostPID:          RecordingEnabled(spec, cfg),
+		HostPID: RecordingEnabled(spec, cfg),
+		// The kernel delivers audit records to listeners in the host's
+		// network namespace only.
+		HostNetwork:      logEnricherEnabled(spec, cfg),
 		NodeSelector:     map[string]string{corev1.LabelOSStable: "linux"},
 		ImagePullSecrets: slices.Clone(spec.ImagePullSecrets),
 		Containers:       containers,
@@ -125,6 +128,9 @@ func daemonPodSpec(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 	}
 	for i := range spec.Tolerations {
 		pod.Tolerations = append(pod.Tolerations, *spec.Tolerations[i].DeepCopy())
+	}
+	if pod.HostNetwork {
+		pod.DNSPolicy = corev1.DNSClusterFirstWithHostNet
 	}
 	if spec.Affinity != nil {
 		pod.Affinity = spec.Affinity.DeepCopy()
@@ -148,6 +154,7 @@ func daemonVolumes(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 		"host-fs-selinux":      hostPath("/sys/fs/selinux", corev1.HostPathDirectory),
 		"selinuxd-socket":      {EmptyDir: &corev1.EmptyDirVolumeSource{}},
 		"tmp":                  {EmptyDir: &corev1.EmptyDirVolumeSource{}},
+		sidecarMetricsVolume:   {EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}},
 		// Optional: the daemon installs profiles whether or not its
 		// metrics certificate has been issued yet, and serves metrics with
 		// a self-signed one until it has.

@@ -78,11 +78,22 @@ var daemonSetOptionCases = []struct {
 	cfg   func(*Config)
 	check func(t *testing.T, ds *appsv1.DaemonSet)
 }{{
-	name: "log enricher from spod, with hostPID",
+	name: "log enricher from spod, with hostPID, hostNetwork and AUDIT_READ only",
 	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true},
 	check: func(t *testing.T, ds *appsv1.DaemonSet) {
-		if !slices.Equal(containerNames(ds), []string{DaemonContainer, LogEnricherContainer}) || !ds.Spec.Template.Spec.HostPID {
-			t.Errorf("containers %v hostPID %v", containerNames(ds), ds.Spec.Template.Spec.HostPID)
+		pod := ds.Spec.Template.Spec
+		if !slices.Equal(containerNames(ds), []string{DaemonContainer, LogEnricherContainer}) || !pod.HostPID || !pod.HostNetwork {
+			t.Errorf("containers %v hostPID %v hostNetwork %v", containerNames(ds), pod.HostPID, pod.HostNetwork)
+		}
+		if pod.DNSPolicy != corev1.DNSClusterFirstWithHostNet {
+			t.Errorf("dnsPolicy %q", pod.DNSPolicy)
+		}
+		c := container(ds, LogEnricherContainer)
+		if !slices.Equal(c.SecurityContext.Capabilities.Add, []corev1.Capability{"AUDIT_READ"}) || c.SecurityContext.Privileged != nil {
+			t.Errorf("log enricher security context %+v", c.SecurityContext)
+		}
+		if d := container(ds, DaemonContainer); len(d.SecurityContext.Capabilities.Add) != 0 || envValue(d, EnvRecording) != "" {
+			t.Errorf("the daemon container gained something for recording: %+v", d)
 		}
 	},
 }, {
@@ -98,9 +109,14 @@ var daemonSetOptionCases = []struct {
 	spec: spodv1alpha1.SPODSpec{EnableBpfRecorder: true},
 	check: func(t *testing.T, ds *appsv1.DaemonSet) {
 		c := container(ds, BpfRecorderContainer)
-		want := []corev1.Capability{"BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"}
+		// SYS_RESOURCE would keep the container from starting on nodes
+		// whose root lacks it, and libbpf does not need it.
+		want := []corev1.Capability{"BPF", "PERFMON"}
 		if c == nil || !slices.Equal(c.SecurityContext.Capabilities.Add, want) || c.SecurityContext.Privileged != nil {
 			t.Errorf("bpf recorder %+v", c)
+		}
+		if ds.Spec.Template.Spec.HostNetwork {
+			t.Errorf("the bpf recorder alone needs no host network")
 		}
 	},
 }, {

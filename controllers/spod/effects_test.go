@@ -114,7 +114,8 @@ func recorderEffect(name string) effect {
 	return func(_ context.Context, g Gomega, d deployed) {
 		g.Expect(d.container(name)).NotTo(BeNil(), name)
 		g.Expect(d.ds.Spec.Template.Spec.HostPID).To(BeTrue())
-		g.Expect(envOf(d.container(spod.DaemonContainer), spod.EnvRecording)).To(Equal("true"))
+		g.Expect(envOf(d.container(spod.DaemonContainer), spod.EnvRecording)).To(BeEmpty())
+		g.Expect(d.container(name).VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/run/spo-metrics")))
 	}
 }
 

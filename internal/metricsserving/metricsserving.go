@@ -3,6 +3,7 @@ package metricsserving
 import (
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -35,11 +36,13 @@ func Options(addr, certDir string) metricsserver.Options {
 }
 
 // DaemonOptions is Options plus the daemon's /metrics-spod path, which
-// serves the same registry as /metrics.
+// serves the same registry as /metrics plus the operator's metrics of the
+// sidecar containers (log enricher, bpf recorder) found in SidecarDir.
 func DaemonOptions(addr, certDir string) metricsserver.Options {
 	o := Options(addr, certDir)
 	o.ExtraHandlers = map[string]http.Handler{
-		DaemonPath: promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}),
+		DaemonPath: promhttp.HandlerFor(prometheus.Gatherers{metrics.Registry, SidecarGatherer{Dir: SidecarDir}},
+			promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}),
 	}
 	return o
 }

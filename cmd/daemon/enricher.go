@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	"github.com/securityprofiles/operator/daemon/enricher"
+	"github.com/securityprofiles/operator/daemon/recording"
+	"github.com/securityprofiles/operator/internal/audit"
+)
+
+// setupLogEnricher reads the node's audit records, logs and counts each
+// one of a container, and records the containers that a logs recording
+// marked. A node without any audit source still runs the reconciler,
+// which tells each recording that lands here why it cannot work.
+func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o options) error {
+	r, err := newReconciler(mgr, o, profilerecordingv1alpha1.RecorderLogs)
+	if err != nil {
+		return err
+	}
+	backend := &recording.LogBackend{}
+	r.Backend = backend
+	e, err := enricher.New(o.nodeName, o.procDir, directoryResolver{r.Directory}, recordingSink{backend}, log)
+	if err != nil {
+		return err
+	}
+	src, err := enricher.OpenSource(ctx, log, enricher.Options{})
+	if err != nil {
+		log.Error(err, "The log enricher has no audit source on this node; recordings scheduled here report why")
+		r.Unavailable = err
+		return r.SetupWithManager(ctx, mgr)
+	}
+	// A failing source stops the manager, so the container restarts.
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		defer src.Close()
+		return e.Run(ctx, src)
+	})); err != nil {
+		return err
+	}
+	go backend.SweepEvery(ctx, r.Wanted, sweepEvery, sweepGrace)
+	return r.SetupWithManager(ctx, mgr)
+}
+
+// directoryResolver finds containers in the reconciler's pod directory.
+type directoryResolver struct{ d *recording.Directory }
+
+func (r directoryResolver) Container(id string) (enricher.Container, bool) {
+	ref, ok := r.d.Lookup(id)
+	if !ok {
+		return enricher.Container{}, false
+	}
+	return enricher.Container{Namespace: ref.Namespace, Pod: ref.Pod, Name: ref.Container, ID: id}, true
+}
+
+// recordingSink feeds seccomp records to the log backend.
+type recordingSink struct{ b *recording.LogBackend }
+
+func (s recordingSink) Audit(c enricher.Container, r audit.Record, syscallName string) {
+	if r.Kind == audit.KindSeccomp {
+		s.b.Syscall(c.ID, syscallName)
+	}
+}

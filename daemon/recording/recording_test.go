@@ -1,0 +1,215 @@
+//go:build !no_bpf
+
+package recording_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/securityprofiles/operator/apis/keys"
+	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+)
+
+// programs are real programs with arguments, each doing different I/O.
+var programs = [][]string{
+	{"/bin/true"},
+	{"/bin/ls", "-l", "/"},
+	{"/bin/cat", "/etc/hostname"},
+	{"/bin/date", "-u"},
+	{"/usr/bin/env"},
+	{"/usr/bin/id"},
+	{"/bin/uname", "-a"},
+	{"/usr/bin/head", "-c", "64", "/etc/passwd"},
+	{"/usr/bin/sha256sum", "/etc/os-release"},
+	{"/bin/sh", "-c", "cd /tmp && echo hi > /dev/null && /bin/sleep 0.01"},
+}
+
+// fakeContainer is what a runtime makes of a container, without the
+// runtime: a cgroup named by a fresh 64-hex-digit ID and a new mount
+// namespace for the workload.
+type fakeContainer struct {
+	id  string
+	dir string
+}
+
+func newFakeContainer() fakeContainer {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	id := hex.EncodeToString(raw)
+	root := "/sys/fs/cgroup/unified"
+	if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err != nil {
+		root = "/sys/fs/cgroup"
+	}
+	dir := filepath.Join(root, "spo-recording-test", id)
+	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+	DeferCleanup(func() { _ = os.Remove(dir); _ = os.Remove(filepath.Dir(dir)) })
+	return fakeContainer{id: id, dir: dir}
+}
+
+// run starts argv as the container's workload (through the log-all
+// launcher for the logs recorder) and reaps it only after a pause, as a
+// runtime's shim would: until then /proc still shows the exited process's
+// cgroup to the log enricher.
+func (c fakeContainer) run(argv []string, viaLogFilter bool) {
+	fd, err := os.Open(c.dir)
+	Expect(err).NotTo(HaveOccurred())
+	defer fd.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if viaLogFilter {
+		cmd = exec.Command(os.Args[0], argv...)
+		cmd.Env = append(os.Environ(), logExecEnv+"=1")
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS, UseCgroupFD: true, CgroupFD: int(fd.Fd())}
+	Expect(cmd.Start()).To(Succeed())
+	time.Sleep(300 * time.Millisecond)
+	Expect(cmd.Wait()).To(Succeed(), "%v", argv)
+}
+
+// decoy runs argv on the host (no container cgroup, no new namespace),
+// also under the log-all filter, while a container runs the same program.
+func decoy(argv []string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append(slices.Clone(argv[:1]), "--decoy-arg-that-fails")...)
+	cmd.Env = append(os.Environ(), logExecEnv+"=1")
+	Expect(cmd.Start()).To(Succeed())
+	return cmd
+}
+
+// straceNames runs argv under strace -f and returns the syscall names.
+func straceNames(argv []string) []string {
+	out := filepath.Join(GinkgoT().TempDir(), "strace.out")
+	Expect(exec.Command("strace", append([]string{"-f", "-qq", "-o", out}, argv...)...).Run()).To(Succeed())
+	f, err := os.Open(out)
+	Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.IndexByte(line, ' '); i > 0 && strings.Trim(line[:i], "0123456789") == "" {
+			line = strings.TrimLeft(line[i:], " ")
+		}
+		end := strings.IndexByte(line, '(')
+		if end <= 0 || strings.ContainsAny(line[:end], " <+-") {
+			continue
+		}
+		names = append(names, line[:end])
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+func newNamespace(ctx context.Context) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rec-"}}
+	Expect(env.Client.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+// startPod creates a pod on the node, marked for recorder like the
+// recording webhook does, whose status names the container's ID.
+func startPod(ctx context.Context, ns, name, recording, recorder string, c fakeContainer) *corev1.Pod {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{
+			keys.RecordingAnnotationKey("work"): keys.RecordingAnnotationValue(recording, recorder, "SeccompProfile"),
+		}},
+		Spec: corev1.PodSpec{NodeName: nodeName, Containers: []corev1.Container{{Name: "work", Image: "busybox"}}},
+	}
+	Expect(env.Client.Create(ctx, pod)).To(Succeed())
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "work", ContainerID: "containerd://" + c.id}}
+	Expect(env.Client.Status().Update(ctx, pod)).To(Succeed())
+	return pod
+}
+
+func recordingOf(ctx context.Context, ns, name string, recorder profilerecordingv1alpha1.Recorder, merge profilerecordingv1alpha1.MergeStrategy) {
+	Expect(env.Client.Create(ctx, &profilerecordingv1alpha1.ProfileRecording{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: profilerecordingv1alpha1.ProfileRecordingSpec{Kind: profilerecordingv1alpha1.RecordingKindSeccomp, Recorder: recorder,
+			MergeStrategy: merge, PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}}},
+	})).To(Succeed())
+}
+
+// profileNames waits for a profile and returns the syscalls it allows.
+func profileNames(ctx context.Context, key client.ObjectKey) (*seccompprofilev1beta1.SeccompProfile, []string) {
+	sp := &seccompprofilev1beta1.SeccompProfile{}
+	Eventually(func() error { return env.Client.Get(ctx, key, sp) }).WithTimeout(15 * time.Second).Should(Succeed())
+	var names []string
+	for _, s := range sp.Spec.Syscalls {
+		Expect(s.Action).To(BeEquivalentTo("SCMP_ACT_ALLOW"))
+		for _, n := range s.Names {
+			names = append(names, string(n))
+		}
+	}
+	slices.Sort(names)
+	return sp, names
+}
+
+var _ = Describe("Recording a container into a SeccompProfile", func() {
+	for _, recorder := range []profilerecordingv1alpha1.Recorder{profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.RecorderLogs} {
+		It("records exactly what strace sees, nothing of a decoy, with the "+string(recorder)+" recorder", func(ctx SpecContext) {
+			ns := newNamespace(ctx)
+			recordingOf(ctx, ns, "rec", recorder, profilerecordingv1alpha1.MergeNone)
+			reconciler := bpfRec
+			if recorder == profilerecordingv1alpha1.RecorderLogs {
+				reconciler = logRec
+			}
+			for i, argv := range programs {
+				c := newFakeContainer()
+				pod := startPod(ctx, ns, "pod-"+string(rune('a'+i)), "rec", string(recorder), c)
+				// The log enricher attributes records through the pod directory.
+				Eventually(func() bool { _, ok := reconciler.Directory.Lookup(c.id); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
+				d := decoy(argv)
+				c.run(argv, recorder == profilerecordingv1alpha1.RecorderLogs)
+				_ = d.Wait()
+				Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
+
+				sp, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "rec-work"})
+				Expect(names).To(Equal(straceNames(argv)), "%v", argv)
+				Expect(sp.Spec.DefaultAction).To(BeEquivalentTo("SCMP_ACT_ERRNO"))
+				Expect(sp.Labels).To(HaveKeyWithValue(keys.RecordingIDLabel, "rec"))
+				if recorder == profilerecordingv1alpha1.RecorderBPF {
+					Expect(sp.Spec.BaseProfileName).To(Equal("runc-v1.1.4"))
+				}
+				Expect(env.Client.Delete(ctx, sp)).To(Succeed())
+				Eventually(func() bool {
+					return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(sp), sp))
+				}).WithTimeout(5 * time.Second).Should(BeTrue())
+			}
+		}, SpecTimeout(3*time.Minute))
+	}
+
+	It("makes one Partial profile per pod of a merged recording, with the manual's labels", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		recordingOf(ctx, ns, "merged", profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.MergeContainers)
+		for i, argv := range [][]string{{"/bin/true"}, {"/bin/true"}, {"/bin/sh", "-c", "mknod /tmp/spo-fifo-$$ p; rm -f /tmp/spo-fifo-$$"}} {
+			c := newFakeContainer()
+			pod := startPod(ctx, ns, "nginx-deploy-"+[]string{"gmbrj", "lclnb", "wdv2r"}[i], "merged", "bpf", c)
+			Eventually(func() bool { _, ok := bpfRec.Directory.Lookup(c.id); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
+			c.run(argv, false)
+			Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
+		}
+		sp, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work-nginx-deploy-wdv2r"})
+		Expect(names).To(ContainElement("mknodat"))
+		Expect(sp.Labels).To(Equal(map[string]string{
+			keys.RecordingIDLabel: "merged", keys.PartialLabel: "true", keys.ContainerIDLabel: "work",
+			keys.ProfileIDLabel: "SeccompProfile-merged-work-nginx-deploy-wdv2r",
+		}))
+		_, names = profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work-nginx-deploy-gmbrj"})
+		Expect(names).NotTo(ContainElement("mknodat"))
+	}, SpecTimeout(time.Minute))
+})

@@ -1,0 +1,143 @@
+//go:build !no_bpf
+
+package recording_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/securityprofiles/operator/daemon/agent"
+	"github.com/securityprofiles/operator/daemon/enricher"
+	"github.com/securityprofiles/operator/daemon/recording"
+	"github.com/securityprofiles/operator/internal/audit"
+	"github.com/securityprofiles/operator/internal/seccomp"
+	"github.com/securityprofiles/operator/internal/seccompfilter"
+	"github.com/securityprofiles/operator/recorder"
+	"github.com/securityprofiles/operator/test/envtest"
+	"github.com/securityprofiles/operator/test/require"
+)
+
+// logExecEnv makes the test binary a launcher: it installs a log-all
+// seccomp filter and execs its arguments, as runc does for a container
+// recorded with the logs recorder.
+const logExecEnv = "SPO_TEST_LOG_EXEC"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(logExecEnv) == "1" {
+		err := seccompfilter.Exec(seccomp.Profile{DefaultAction: "SCMP_ACT_LOG"}, os.Args[1], os.Args[1:], os.Environ())
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(126)
+	}
+	os.Exit(m.Run())
+}
+
+const nodeName = "node-rec"
+
+var (
+	env    *envtest.Env
+	cancel context.CancelFunc
+	bpfRec *recording.Reconciler
+	logRec *recording.Reconciler
+)
+
+func TestRecording(t *testing.T) {
+	require.Root(t)
+	require.BTF(t)
+	require.Command(t, "strace")
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Recording suite: real processes, real recorders, real API server")
+}
+
+var _ = BeforeSuite(func() {
+	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	// Pin RLIMIT_NOFILE: Go then no longer restores the original soft
+	// limit in children, so the log launcher's only syscall between its
+	// filter and the program is the execve.
+	var lim syscall.Rlimit
+	Expect(syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)).To(Succeed())
+	Expect(syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)).To(Succeed())
+
+	var err error
+	env, err = envtest.Start()
+	Expect(err).NotTo(HaveOccurred())
+	var ctx context.Context
+	ctx, cancel = context.WithCancel(context.Background())
+	Expect(env.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: nodeName}})).To(Succeed())
+
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Cache:                  agent.CacheOptions(nodeName),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{RecoverPanic: ptr.To(false), SkipNameValidation: ptr.To(true)},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	arch, err := seccompfilter.NativeArch()
+	Expect(err).NotTo(HaveOccurred())
+
+	rec, err := recorder.Load()
+	Expect(err).NotTo(HaveOccurred())
+	containers, err := rec.CaptureContainers("/proc", nil)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { _ = containers.Close(); _ = rec.Close() })
+	bpfRec = &recording.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("bpf-recorder"), NodeName: nodeName,
+		Recorder: "bpf", Backend: &recording.BPFBackend{Containers: containers, Arch: arch}, Arch: arch, BaseProfile: "runc-v1.1.4"}
+	Expect(bpfRec.SetupWithManager(ctx, mgr)).To(Succeed())
+
+	logs := &recording.LogBackend{}
+	logRec = &recording.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"), NodeName: nodeName,
+		Recorder: "logs", Backend: logs, Arch: arch}
+	Expect(logRec.SetupWithManager(ctx, mgr)).To(Succeed())
+	e, err := enricher.New(nodeName, "/proc", resolver{logRec.Directory}, sink{logs}, ctrl.Log.WithName("enricher"))
+	Expect(err).NotTo(HaveOccurred())
+	src, err := enricher.OpenSource(ctx, ctrl.Log, enricher.Options{AuditLog: "/nonexistent", Syslog: "/nonexistent"})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(src.Name()).To(ContainSubstring("netlink"))
+	Expect(mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		defer src.Close()
+		return e.Run(ctx, src)
+	}))).To(Succeed())
+
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	if cancel != nil {
+		cancel()
+	}
+	if env != nil {
+		Expect(env.Stop()).To(Succeed())
+	}
+})
+
+type resolver struct{ d *recording.Directory }
+
+func (r resolver) Container(id string) (enricher.Container, bool) {
+	ref, ok := r.d.Lookup(id)
+	return enricher.Container{Namespace: ref.Namespace, Pod: ref.Pod, Name: ref.Container, ID: id}, ok
+}
+
+type sink struct{ b *recording.LogBackend }
+
+func (s sink) Audit(c enricher.Container, r audit.Record, name string) {
+	if r.Kind == audit.KindSeccomp {
+		s.b.Syscall(c.ID, name)
+	}
+}
