@@ -81,4 +81,3 @@ func newReconciler(mgr ctrl.Manager, o options, rec profilerecordingv1alpha1.Rec
 		Arch:      arch,
 	}, nil
 }
-

@@ -11,8 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/securityprofiles/operator/apis/keys"
-	"github.com/securityprofiles/operator/daemon/nodestatus"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/daemon/nodestatus"
 	internalseccomp "github.com/securityprofiles/operator/internal/seccomp"
 )
 
