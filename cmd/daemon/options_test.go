@@ -23,6 +23,7 @@ func TestParseFlagsMode(t *testing.T) {
 		{name: "mode first", args: []string{"log-enricher", "--verbosity=1", "--host-proc=/host/proc"}, wantMode: "log-enricher", wantVerbosity: 1, wantProc: "/host/proc"},
 		{name: "mode last", args: []string{"--verbosity=1", "bpf-recorder"}, wantMode: "bpf-recorder", wantVerbosity: 1, wantProc: "/proc"},
 		{name: "extra argument", args: []string{"log-enricher", "more"}, wantErr: true},
+		{name: "unknown mode", args: []string{"selinuxd"}, wantErr: true},
 		{name: "verbosity out of range", args: []string{"--verbosity=3"}, wantErr: true},
 		{name: "unknown flag", args: []string{"--cert-dri=/x"}, wantErr: true},
 	}
@@ -38,6 +39,13 @@ func TestParseFlagsMode(t *testing.T) {
 			g.Expect(o.mode).To(Equal(c.wantMode))
 			g.Expect(o.verbosity).To(Equal(c.wantVerbosity))
 			g.Expect(o.procDir).To(Equal(c.wantProc))
+			// The recorder containers share the pod's network with the
+			// daemon container: they bind no probe port unless told to.
+			wantProbe := ":8085"
+			if c.wantMode != "" {
+				wantProbe = "0"
+			}
+			g.Expect(o.probeAddr).To(Equal(wantProbe))
 		})
 	}
 }
