@@ -44,6 +44,8 @@ type Recorder struct {
 type recorderConfig struct {
 	mntnsCount        uint32
 	captureContainers uint32
+	recordings        uint32
+	_                 uint32
 }
 
 // Load checks the kernel and privileges, loads and attaches the BPF

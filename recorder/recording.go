@@ -45,6 +45,11 @@ func (r *Recorder) Start() (*Recording, error) {
 		if err := r.sets.Update(unsafe.Pointer(&id), unsafe.Pointer(&zero[0])); err != nil {
 			return nil, fmt.Errorf("clear recording %d: %w", id, err)
 		}
+		cfg := r.cfg
+		cfg.recordings++
+		if err := r.setConfig(cfg); err != nil {
+			return nil, err
+		}
 		r.inUse[i] = true
 		return &Recording{r: r, id: id}, nil
 	}
@@ -173,11 +178,10 @@ func (rec *Recording) Stop() error {
 			errs = append(errs, err)
 		}
 	}
-	if len(rec.mntns) > 0 {
-		cfg := r.cfg
-		cfg.mntnsCount -= uint32(len(rec.mntns))
-		errs = append(errs, r.setConfig(cfg))
-	}
+	cfg := r.cfg
+	cfg.mntnsCount -= uint32(len(rec.mntns))
+	cfg.recordings--
+	errs = append(errs, r.setConfig(cfg))
 	r.inUse[rec.id] = false
 	rec.done = true
 	return errors.Join(errs...)

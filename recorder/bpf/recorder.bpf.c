@@ -62,6 +62,10 @@ struct recorder_config {
 	__u32 mntns_count;
 	// capture_containers turns on container capture (see container_sets).
 	__u32 capture_containers;
+	// recordings is the number of recordings started; while it is zero
+	// nothing is in tracked_pids and the hot path skips it.
+	__u32 recordings;
+	__u32 pad;
 };
 
 struct {
@@ -183,8 +187,11 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!cfg)
 		return 0;
 	__u64 id = ctx->args[1];
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u32 *rec = bpf_map_lookup_elem(&tracked_pids, &tid);
+	__u32 *rec = NULL;
+	if (cfg->recordings) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		rec = bpf_map_lookup_elem(&tracked_pids, &tid);
+	}
 	struct task_struct *task = NULL;
 	if (!rec && cfg->mntns_count) {
 		task = (struct task_struct *)bpf_get_current_task();
