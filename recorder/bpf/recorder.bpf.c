@@ -139,6 +139,34 @@ struct {
 	__type(value, __u64);
 } capture_stats SEC(".maps");
 
+// Most syscalls come from tasks in no recorded container, and most of
+// them from a task that made the previous syscall on the same CPU: a
+// per-CPU note of the last such task spares it the namespace reads and
+// the hash lookup. capture_gen[0] counts the namespaces added to
+// container_sets (only an execve adds one), so a note from an older generation is
+// never trusted. Only "not in a container" is noted: a torn note can then
+// only hide a task that was not recorded when it wrote the note.
+struct not_recorded {
+	__u64 task;
+	__u64 gen;
+	__u32 pid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct not_recorded);
+} last_not_recorded SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} capture_gen SEC(".maps");
+
 // Kernels before 6.12 kept the unique id in mnt_namespace.seq.
 struct mnt_namespace___seq {
 	u64 seq;
@@ -206,12 +234,31 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!cfg->capture_containers)
 		return 0;
+	__u64 *gen = bpf_map_lookup_elem(&capture_gen, &zero);
+	struct not_recorded *nr = bpf_map_lookup_elem(&last_not_recorded, &zero);
+	if (!gen || !nr)
+		return 0;
 	if (!task)
 		task = (struct task_struct *)bpf_get_current_task();
+	__u32 pid = (__u32)bpf_get_current_pid_tgid();
+	__u64 g = *(volatile __u64 *)gen;
+	if (nr->task == (__u64)task && nr->pid == pid && nr->gen == g)
+		return 0;
 	__u64 key = mntns_id(task);
 	struct container_set *cs = bpf_map_lookup_elem(&container_sets, &key);
-	if (cs)
+	if (cs) {
 		set_bit(cs->bits, &cs->out_of_range, id);
+		return 0;
+	}
+	// The program may be preempted by another task on this CPU: clear the
+	// owner first and set it last, so a half-written note never names a
+	// task (only the task itself writes its own pointer).
+	*(volatile __u64 *)&nr->task = 0;
+	asm volatile("" ::: "memory");
+	nr->pid = pid;
+	nr->gen = g;
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&nr->task = (__u64)task;
 	return 0;
 }
 
@@ -272,6 +319,11 @@ int sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 		count_stat(0);
 		return 0;
 	}
+	// After the insert: a task that looks the namespace up before it
+	// sees the new generation may note "not recorded" only under the old.
+	__u64 *gen = bpf_map_lookup_elem(&capture_gen, &zero);
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
 	emit_exec(task, key);
 	return 0;
 }

@@ -235,6 +235,8 @@ spec:
 		Expect(code).To(Equal(http.StatusUnauthorized))
 	})
 
+	recordingSpecs()
+
 	It("make undeploy removes the operator and everything it made, with no stuck finalizers", func() {
 		overlay, err := os.ReadFile(filepath.Join(state, "deploy-overlay"))
 		Expect(err).NotTo(HaveOccurred())
