@@ -44,6 +44,10 @@ const (
 	InUseFinalizer = Prefix + "in-use"
 	// NodeCleanupFinalizer is held until every node removed its copy.
 	NodeCleanupFinalizer = Prefix + "node-cleanup"
+	// MergeFinalizer is held on a ProfileRecording with mergeStrategy
+	// containers until its partial profiles are merged, one profile per
+	// container, after the recording is deleted.
+	MergeFinalizer = Prefix + "merge-partials"
 )
 
 // NodeDirectoryLocationLabel is set on Node objects whose kubelet root is

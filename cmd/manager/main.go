@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
+	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/logging"
@@ -91,6 +92,16 @@ func main() {
 func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Config) error {
 	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("SeccompProfile controller: %w", err)
+	}
+	recordings := &profilerecording.Reconciler{
+		Client:            mgr.GetClient(),
+		APIReader:         mgr.GetAPIReader(),
+		Events:            mgr.GetEventRecorder("profilerecording-controller"),
+		OperatorNamespace: spodConfig.Namespace,
+		ForceLogEnricher:  spodConfig.ForceLogEnricher,
+	}
+	if err := recordings.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("ProfileRecording controller: %w", err)
 	}
 	spodReconciler := &spod.Reconciler{
 		Client: mgr.GetClient(),

@@ -51,7 +51,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	agg := Decide(nodes, statuses, deleting, len(pods))
+	agg := Decide(nodes, statuses, deleting, len(pods), PartialOf(sp.Labels))
 	return ctrl.Result{}, r.writeStatus(ctx, sp, agg, pods)
 }
 

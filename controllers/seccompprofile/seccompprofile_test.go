@@ -120,6 +120,20 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}, timeout).Should(BeEmpty())
 	})
 
+	It("shows a partial recorded profile as Partial and installs it on no node", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "rec-nginx-abcde", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "read")
+		sp.Labels = map[string]string{keys.PartialLabel: "true", keys.RecordingIDLabel: "rec", keys.ContainerIDLabel: "nginx"}
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StatePartial))
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		Expect(got.Status.ReadyCondition().Status).To(Equal(metav1.ConditionFalse))
+		Expect(got.Status.ReadyCondition().Reason).To(Equal("Partial"))
+		Expect(got.Status.ReadyCondition().Message).To(Equal("waiting to be merged by ProfileRecording rec"))
+		Consistently(func() error { _, err := fileOn(nodes[0], sp)(); return err }, 2*time.Second).Should(MatchError(os.ErrNotExist))
+	})
+
 	It("merges the base profile chain: shipped runc base and a base in the namespace", func() {
 		ns := newNamespace(ctx())
 		app := newProfile(ns, "app-base", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "listen")

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 )
@@ -16,13 +17,35 @@ type Aggregate struct {
 	Message string
 }
 
+// ReasonPartial is the Ready reason of a partial profile.
+const ReasonPartial = "Partial"
+
+// PartialOf returns the ProfileRecording a partial profile waits for, or ""
+// when the labels do not mark the profile partial.
+func PartialOf(labels map[string]string) string {
+	if labels[keys.PartialLabel] != "true" {
+		return ""
+	}
+	if r := labels[keys.RecordingIDLabel]; r != "" {
+		return r
+	}
+	return "(none named in " + keys.RecordingIDLabel + ")"
+}
+
 // Decide turns the node states of the nodes that exist into the profile's
 // state: the lowest over all nodes, where a node that has not reported yet
 // counts as Pending. Reason and message name the nodes holding it back.
-func Decide(nodes []string, statuses []nodestatusv1alpha1.SecurityProfileNodeStatus, deleting bool, inUse int) Aggregate {
+// A partial profile (partialOf, see PartialOf, is not empty) is never
+// installed, so its nodes do not count: it is Partial until its recording
+// merges it.
+func Decide(nodes []string, statuses []nodestatusv1alpha1.SecurityProfileNodeStatus, deleting bool, inUse int, partialOf string) Aggregate {
 	if deleting {
 		return Aggregate{State: profilebasev1alpha1.StateTerminating, Reason: "InUse",
 			Message: fmt.Sprintf("waiting for %d pod(s) using the profile to go", inUse)}
+	}
+	if partialOf != "" {
+		return Aggregate{State: profilebasev1alpha1.StatePartial, Reason: ReasonPartial,
+			Message: "waiting to be merged by ProfileRecording " + partialOf}
 	}
 	if len(nodes) == 0 {
 		return Aggregate{State: profilebasev1alpha1.StatePending, Reason: "NoNodes", Message: "no nodes in the cluster"}

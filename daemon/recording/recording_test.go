@@ -38,7 +38,10 @@ var programs = [][]string{
 	{"/bin/uname", "-a"},
 	{"/usr/bin/head", "-c", "64", "/etc/passwd"},
 	{"/usr/bin/sha256sum", "/etc/os-release"},
-	{"/bin/sh", "-c", "cd /tmp && echo hi > /dev/null && /bin/sleep 0.01"},
+	// The shell reaps its child at once: the child lives long enough for
+	// the log enricher to read its cgroup (see the README on short-lived
+	// children).
+	{"/bin/sh", "-c", "cd /tmp && echo hi > /dev/null && /bin/sleep 0.2"},
 }
 
 // fakeContainer is what a runtime makes of a container, without the
@@ -193,7 +196,7 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 		}, SpecTimeout(3*time.Minute))
 	}
 
-	It("makes one Partial profile per pod of a merged recording, with the manual's labels", func(ctx SpecContext) {
+	It("makes one Partial profile per pod of a merged recording, with the manual's labels, merged when the recording goes", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
 		recordingOf(ctx, ns, "merged", profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.MergeContainers)
 		for i, argv := range [][]string{{"/bin/true"}, {"/bin/true"}, {"/bin/sh", "-c", "mknod /tmp/spo-fifo-$$ p; rm -f /tmp/spo-fifo-$$"}} {
@@ -211,5 +214,18 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 		}))
 		_, names = profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work-nginx-deploy-gmbrj"})
 		Expect(names).NotTo(ContainElement("mknodat"))
+
+		// Deleting the recording merges the three into one profile.
+		rec := &profilerecordingv1alpha1.ProfileRecording{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "merged"}}
+		Expect(env.Client.Delete(ctx, rec)).To(Succeed())
+		merged, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work"})
+		Expect(names).To(ContainElements("mknodat", "execve", "exit_group"))
+		Expect(merged.Labels).To(Equal(map[string]string{keys.RecordingIDLabel: "merged"}))
+		Expect(merged.Spec.BaseProfileName).To(Equal("runc-v1.1.4"))
+		Eventually(func() (int, error) {
+			list := &seccompprofilev1beta1.SeccompProfileList{}
+			err := env.Client.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{keys.PartialLabel: "true"})
+			return len(list.Items), err
+		}).WithTimeout(10 * time.Second).Should(BeZero())
 	}, SpecTimeout(time.Minute))
 })

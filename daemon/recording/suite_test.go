@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/daemon/agent"
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/daemon/recording"
@@ -111,6 +112,11 @@ var _ = BeforeSuite(func() {
 		defer src.Close()
 		return e.Run(ctx, src)
 	}))).To(Succeed())
+
+	// The manager's side: merging partial profiles when a recording goes.
+	merger := &profilerecording.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Events: mgr.GetEventRecorder("profilerecording-controller"), OperatorNamespace: "security-profiles-operator"}
+	Expect(merger.SetupWithManager(mgr)).To(Succeed())
 
 	go func() {
 		defer GinkgoRecover()

@@ -74,6 +74,12 @@ type ProfileRecordingStatus struct {
 	// +listType=set
 	ActiveWorkloads []string `json:"activeWorkloads,omitempty"`
 
+	// profiles lists the names of the profiles this recording produced
+	// in its namespace, partial ones included until they are merged.
+	// +optional
+	// +listType=set
+	Profiles []string `json:"profiles,omitempty"`
+
 	// conditions report Ready once the recording can take effect.
 	// +optional
 	// +listType=map

@@ -113,6 +113,11 @@ func (in *ProfileRecordingStatus) DeepCopyInto(out *ProfileRecordingStatus) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.Profiles != nil {
+		in, out := &in.Profiles, &out.Profiles
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))
