@@ -42,14 +42,5 @@ func (b *BPFBackend) Collect(containerID string) (Collected, error) {
 // recording wants, keeping each for grace so a pod's status can catch up
 // with its container's start. It returns when ctx is done.
 func (b *BPFBackend) Sweep(ctx context.Context, wanted func(string) bool, every, grace time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_, _ = b.Containers.Sweep(wanted, grace)
-		}
-	}
+	periodically(ctx, every, func() { _, _ = b.Containers.Sweep(wanted, grace) })
 }

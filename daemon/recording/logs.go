@@ -104,6 +104,11 @@ func (b *LogBackend) Sweep(wanted func(string) bool, grace time.Duration) int {
 
 // SweepEvery runs Sweep periodically until ctx is done.
 func (b *LogBackend) SweepEvery(ctx context.Context, wanted func(string) bool, every, grace time.Duration) {
+	periodically(ctx, every, func() { b.Sweep(wanted, grace) })
+}
+
+// periodically calls fn every interval until ctx is done.
+func periodically(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -111,7 +116,7 @@ func (b *LogBackend) SweepEvery(ctx context.Context, wanted func(string) bool, e
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			b.Sweep(wanted, grace)
+			fn()
 		}
 	}
 }

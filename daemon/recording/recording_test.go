@@ -3,16 +3,10 @@
 package recording_test
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
-	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,62 +19,20 @@ import (
 	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/test/fakecontainer"
 )
-
-// programs are real programs with arguments, each doing different I/O.
-var programs = [][]string{
-	{"/bin/true"},
-	{"/bin/ls", "-l", "/"},
-	{"/bin/cat", "/etc/hostname"},
-	{"/bin/date", "-u"},
-	{"/usr/bin/env"},
-	{"/usr/bin/id"},
-	{"/bin/uname", "-a"},
-	{"/usr/bin/head", "-c", "64", "/etc/passwd"},
-	{"/usr/bin/sha256sum", "/etc/os-release"},
-	// The shell reaps its child at once: the child lives long enough for
-	// the log enricher to read its cgroup (see the README on short-lived
-	// children).
-	{"/bin/sh", "-c", "cd /tmp && echo hi > /dev/null && /bin/sleep 0.2"},
-}
-
-// fakeContainer is what a runtime makes of a container, without the
-// runtime: a cgroup named by a fresh 64-hex-digit ID and a new mount
-// namespace for the workload.
-type fakeContainer struct {
-	id  string
-	dir string
-}
-
-func newFakeContainer() fakeContainer {
-	raw := make([]byte, 32)
-	_, _ = rand.Read(raw)
-	id := hex.EncodeToString(raw)
-	root := "/sys/fs/cgroup/unified"
-	if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err != nil {
-		root = "/sys/fs/cgroup"
-	}
-	dir := filepath.Join(root, "spo-recording-test", id)
-	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
-	DeferCleanup(func() { _ = os.Remove(dir); _ = os.Remove(filepath.Dir(dir)) })
-	return fakeContainer{id: id, dir: dir}
-}
 
 // run starts argv as the container's workload (through the log-all
 // launcher for the logs recorder) and reaps it only after a pause, as a
 // runtime's shim would: until then /proc still shows the exited process's
 // cgroup to the log enricher.
-func (c fakeContainer) run(argv []string, viaLogFilter bool) {
-	fd, err := os.Open(c.dir)
-	Expect(err).NotTo(HaveOccurred())
-	defer fd.Close()
+func run(c fakecontainer.Container, argv []string, viaLogFilter bool) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if viaLogFilter {
 		cmd = exec.Command(os.Args[0], argv...)
 		cmd.Env = append(os.Environ(), logExecEnv+"=1")
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS, UseCgroupFD: true, CgroupFD: int(fd.Fd())}
-	Expect(cmd.Start()).To(Succeed())
+	Expect(c.Start(cmd)).To(Succeed())
 	time.Sleep(300 * time.Millisecond)
 	Expect(cmd.Wait()).To(Succeed(), "%v", argv)
 }
@@ -94,30 +46,6 @@ func decoy(argv []string) *exec.Cmd {
 	return cmd
 }
 
-// straceNames runs argv under strace -f and returns the syscall names.
-func straceNames(argv []string) []string {
-	out := filepath.Join(GinkgoT().TempDir(), "strace.out")
-	Expect(exec.Command("strace", append([]string{"-f", "-qq", "-o", out}, argv...)...).Run()).To(Succeed())
-	f, err := os.Open(out)
-	Expect(err).NotTo(HaveOccurred())
-	defer f.Close()
-	var names []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if i := strings.IndexByte(line, ' '); i > 0 && strings.Trim(line[:i], "0123456789") == "" {
-			line = strings.TrimLeft(line[i:], " ")
-		}
-		end := strings.IndexByte(line, '(')
-		if end <= 0 || strings.ContainsAny(line[:end], " <+-") {
-			continue
-		}
-		names = append(names, line[:end])
-	}
-	slices.Sort(names)
-	return slices.Compact(names)
-}
-
 func newNamespace(ctx context.Context) string {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rec-"}}
 	Expect(env.Client.Create(ctx, ns)).To(Succeed())
@@ -126,7 +54,7 @@ func newNamespace(ctx context.Context) string {
 
 // startPod creates a pod on the node, marked for recorder like the
 // recording webhook does, whose status names the container's ID.
-func startPod(ctx context.Context, ns, name, recording, recorder string, c fakeContainer) *corev1.Pod {
+func startPod(ctx context.Context, ns, name, recording, recorder string, c fakecontainer.Container) *corev1.Pod {
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{
 			keys.RecordingAnnotationKey("work"): keys.RecordingAnnotationValue(recording, recorder, "SeccompProfile"),
@@ -134,7 +62,7 @@ func startPod(ctx context.Context, ns, name, recording, recorder string, c fakeC
 		Spec: corev1.PodSpec{NodeName: nodeName, Containers: []corev1.Container{{Name: "work", Image: "busybox"}}},
 	}
 	Expect(env.Client.Create(ctx, pod)).To(Succeed())
-	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "work", ContainerID: "containerd://" + c.id}}
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "work", ContainerID: "containerd://" + c.ID}}
 	Expect(env.Client.Status().Update(ctx, pod)).To(Succeed())
 	return pod
 }
@@ -171,18 +99,18 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 			if recorder == profilerecordingv1alpha1.RecorderLogs {
 				reconciler = logRec
 			}
-			for i, argv := range programs {
-				c := newFakeContainer()
+			for i, argv := range fakecontainer.Programs {
+				c := fakecontainer.New(GinkgoT())
 				pod := startPod(ctx, ns, "pod-"+string(rune('a'+i)), "rec", string(recorder), c)
 				// The log enricher attributes records through the pod directory.
-				Eventually(func() bool { _, ok := reconciler.Directory.Lookup(c.id); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
+				Eventually(func() bool { _, ok := reconciler.Directory.Lookup(c.ID); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
 				d := decoy(argv)
-				c.run(argv, recorder == profilerecordingv1alpha1.RecorderLogs)
+				run(c, argv, recorder == profilerecordingv1alpha1.RecorderLogs)
 				_ = d.Wait()
 				Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
 
 				sp, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "rec-work"})
-				Expect(names).To(Equal(straceNames(argv)), "%v", argv)
+				Expect(names).To(Equal(fakecontainer.StraceNames(GinkgoT(), argv)), "%v", argv)
 				Expect(sp.Spec.DefaultAction).To(BeEquivalentTo("SCMP_ACT_ERRNO"))
 				Expect(sp.Labels).To(HaveKeyWithValue(keys.RecordingIDLabel, "rec"))
 				if recorder == profilerecordingv1alpha1.RecorderBPF {
@@ -200,10 +128,10 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 		ns := newNamespace(ctx)
 		recordingOf(ctx, ns, "merged", profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.MergeContainers)
 		for i, argv := range [][]string{{"/bin/true"}, {"/bin/true"}, {"/bin/sh", "-c", "mknod /tmp/spo-fifo-$$ p; rm -f /tmp/spo-fifo-$$"}} {
-			c := newFakeContainer()
+			c := fakecontainer.New(GinkgoT())
 			pod := startPod(ctx, ns, "nginx-deploy-"+[]string{"gmbrj", "lclnb", "wdv2r"}[i], "merged", "bpf", c)
-			Eventually(func() bool { _, ok := bpfRec.Directory.Lookup(c.id); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
-			c.run(argv, false)
+			Eventually(func() bool { _, ok := bpfRec.Directory.Lookup(c.ID); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
+			run(c, argv, false)
 			Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
 		}
 		sp, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work-nginx-deploy-wdv2r"})

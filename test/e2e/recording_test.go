@@ -140,8 +140,9 @@ spec:
 		// The log enricher finds a process's container through /proc when
 		// its first record arrives: a child that exits and is reaped within
 		// a millisecond (touch forked by sh) is missed, so this workload's
-		// processes all live a while.
-		apply(workloadPod(ns, "my-pod", "my-app", "echo recorded workload; sleep 2", "nginx", "redis"))
+		// processes all live a while. Its pod is named in log lines once the
+		// kubelet reports the container's ID, a second or so after start.
+		apply(workloadPod(ns, "my-pod", "my-app", "echo recorded workload; for i in 1 2 3 4 5 6; do sleep 0.5; done", "nginx", "redis"))
 		Expect(waitSucceeded(ns, "my-pod")).To(HavePrefix("Succeeded"))
 		Expect(mustKubectl("-n", ns, "get", "pod", "my-pod", "-o", "jsonpath={.spec.containers[0].securityContext.seccompProfile.localhostProfile}")).
 			To(Equal("operator/spo-log-all.json"))
