@@ -31,7 +31,9 @@ func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	src, err := enricher.OpenSource(ctx, log, enricher.Options{})
 	if err != nil {
 		log.Error(err, "The log enricher has no audit source on this node; recordings scheduled here report why")
-		r.Unavailable = err
+		if err := reportUnavailable(mgr, o, r, err); err != nil {
+			return err
+		}
 		return r.SetupWithManager(ctx, mgr)
 	}
 	// A failing source stops the manager, so the container restarts.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/securityprofiles/operator/daemon/seccomp"
+	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/profiling"
 )
 
@@ -37,6 +38,8 @@ type options struct {
 	mode string
 
 	probeAddr, metricsAddr, storageDir, procDir string
+	// sidecarMetricsDir holds the recorder containers' metrics sockets.
+	sidecarMetricsDir string
 	verbosity                                   int
 
 	nodeName, namespace, kubeletDir string
@@ -61,6 +64,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint (/metrics and /metrics-spod, HTTPS with token auth) binds to; 0 disables it.")
 	fs.StringVar(&o.storageDir, "profile-storage-dir", seccomp.DefaultStorageDir, "Rootless profile storage linked into the kubelet root.")
 	fs.StringVar(&o.procDir, "host-proc", "/proc", "The node's /proc (spod's hostProcVolumePath).")
+	fs.StringVar(&o.sidecarMetricsDir, "sidecar-metrics-dir", metricsserving.SidecarDir, "Where a recorder container serves its metrics socket for the daemon container.")
 	fs.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail (spod's verbosity).")
 	withRecording := fs.Bool("with-recording", false, "Enable profile recording support; overrides "+envRecording+".")
 	if err := fs.Parse(args); err != nil {

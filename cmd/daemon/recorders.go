@@ -7,11 +7,15 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/daemon/recording"
 	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/scheme"
@@ -56,7 +60,7 @@ func runRecorderMode(ctx context.Context, log logr.Logger, o options) error {
 	if err != nil {
 		return err
 	}
-	socket := filepath.Join(metricsserving.SidecarDir, o.mode+".sock")
+	socket := filepath.Join(o.sidecarMetricsDir, o.mode+".sock")
 	go func() {
 		if err := metricsserving.ServeSidecar(ctx, socket, metrics.Registry); err != nil {
 			log.Error(err, "Unable to serve metrics to the daemon container", "socket", socket)
@@ -80,4 +84,26 @@ func newReconciler(mgr ctrl.Manager, o options, rec profilerecordingv1alpha1.Rec
 		Directory: recording.NewDirectory(),
 		Arch:      arch,
 	}, nil
+}
+
+// ReasonRecorderUnavailable is the Warning Event on spod when a recorder
+// container cannot record on its node.
+const ReasonRecorderUnavailable = "RecorderUnavailable"
+
+// reportUnavailable tells spod, once the manager runs, that this node's
+// recorder cannot work and why: `kubectl describe spod spod` lists it
+// next to the rollout, and recordings that land here get the same reason.
+func reportUnavailable(mgr ctrl.Manager, o options, r *recording.Reconciler, err error) error {
+	r.Unavailable = err
+	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
+		key := types.NamespacedName{Namespace: agentConfig(o).OperatorNamespace, Name: spodv1alpha1.Name}
+		if getErr := mgr.GetAPIReader().Get(ctx, key, spod); getErr != nil {
+			ctrl.LoggerFrom(ctx).Info("Cannot report the recorder's failure on spod", "reason", getErr.Error())
+			return nil
+		}
+		r.Events.Eventf(spod, nil, corev1.EventTypeWarning, ReasonRecorderUnavailable, "Start",
+			"The %s recorder cannot run on node %s: %v", r.Recorder, o.nodeName, err)
+		return nil
+	}))
 }

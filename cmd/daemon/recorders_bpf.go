@@ -29,7 +29,9 @@ func setupBPFRecorder(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	rec, err := recorder.Load()
 	if err != nil {
 		log.Error(err, "The eBPF recorder cannot run on this node; recordings scheduled here report why")
-		r.Unavailable = err
+		if err := reportUnavailable(mgr, o, r, err); err != nil {
+			return err
+		}
 		return r.SetupWithManager(ctx, mgr)
 	}
 	log.Info("BPF recorder loaded and self-tested", "libbpf", recorder.LibbpfVersion())

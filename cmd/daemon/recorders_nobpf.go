@@ -20,6 +20,8 @@ func setupBPFRecorder(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 		return err
 	}
 	log.Error(recorder.ErrNotBuilt, "The eBPF recorder cannot run on this node; recordings scheduled here report why")
-	r.Unavailable = recorder.ErrNotBuilt
+	if err := reportUnavailable(mgr, o, r, recorder.ErrNotBuilt); err != nil {
+		return err
+	}
 	return r.SetupWithManager(ctx, mgr)
 }
