@@ -40,7 +40,7 @@ type options struct {
 	probeAddr, metricsAddr, storageDir, procDir string
 	// sidecarMetricsDir holds the recorder containers' metrics sockets.
 	sidecarMetricsDir string
-	verbosity                                   int
+	verbosity         int
 
 	nodeName, namespace, kubeletDir string
 	memoryOptimization              bool
