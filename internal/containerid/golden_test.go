@@ -2,36 +2,18 @@ package containerid
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/securityprofiles/operator/test/upstream"
 )
 
-// goldenFile returns the path of an upstream golden file, which lives in
-// ../shared beside the repository; the test is skipped when it is absent.
+// goldenFile returns the path of an upstream golden file of the enricher.
 func goldenFile(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "upstream", "golden", "enricher", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("golden file absent: %v", err)
-	}
-	return p
+	return upstream.GoldenFile(t, "enricher", name)
 }
 
 // TestGoldenCgroupLines checks the upstream container ID expectations,

@@ -1,0 +1,36 @@
+// Package upstream finds the reference data of the upstream operator that
+// lies beside the repository in ../shared/upstream (read-only, never
+// copied into the repository). Tests that compare with it skip when it is
+// absent.
+package upstream
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// GoldenFile returns the path of ../shared/upstream/golden/<parts…>
+// relative to the repository root, or skips the test when it is absent.
+func GoldenFile(t testing.TB, parts ...string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(append([]string{dir, "..", "shared", "upstream", "golden"}, parts...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("upstream golden file absent: %v", err)
+	}
+	return p
+}
