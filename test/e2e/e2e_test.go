@@ -105,6 +105,50 @@ func daemonPod() (string, string) {
 	return name, ip
 }
 
+// metricsToken is a token of a service account bound to
+// spo-metrics-client, for the spec that asks.
+func metricsToken() string {
+	GinkgoHelper()
+	ns := newNamespace("scrape")
+	mustKubectl("-n", ns, "create", "serviceaccount", "scraper")
+	binding := "spo-metrics-client-" + ns
+	mustKubectl("create", "clusterrolebinding", binding, "--clusterrole=spo-metrics-client", "--serviceaccount="+ns+":scraper")
+	DeferCleanup(func() { _, _ = kubectl("delete", "clusterrolebinding", binding) })
+	return strings.TrimSpace(mustKubectl("-n", ns, "create", "token", "scraper"))
+}
+
+// metricsScraper returns a function that reads /metrics-spod through the
+// metrics Service with a token, verifying the server against the
+// operator's CA.
+func metricsScraper() func(token string) (int, string, error) {
+	GinkgoHelper()
+	ip := mustKubectl("-n", operatorNamespace, "get", "service", "metrics", "-o", "jsonpath={.spec.clusterIP}")
+	var client *http.Client
+	Eventually(func(g Gomega) {
+		ca := mustKubectl("-n", operatorNamespace, "get", "secret", "metrics-server-cert", "-o", `jsonpath={.data.ca\.crt}`)
+		pem, err := base64.StdEncoding.DecodeString(ca)
+		g.Expect(err).NotTo(HaveOccurred())
+		pool := x509.NewCertPool()
+		g.Expect(pool.AppendCertsFromPEM(pem)).To(BeTrue())
+		client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+			RootCAs: pool, ServerName: "metrics." + operatorNamespace + ".svc",
+		}}}
+	}, 60*time.Second, time.Second).Should(Succeed())
+	return func(token string) (int, string, error) {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+ip+"/metrics-spod", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), nil
+	}
+}
+
 var _ = Describe("the operator on a real node", Ordered, func() {
 	It("confines a pod with an installed profile, and keeps the profile while the pod runs", func() {
 		ns := newNamespace("deny-mkdir")
@@ -190,38 +234,8 @@ spec:
 	})
 
 	It("serves /metrics-spod through the metrics service to a token bound to spo-metrics-client", func() {
-		ns := newNamespace("scrape")
-		mustKubectl("-n", ns, "create", "serviceaccount", "scraper")
-		binding := "spo-metrics-client-" + ns
-		mustKubectl("create", "clusterrolebinding", binding, "--clusterrole=spo-metrics-client", "--serviceaccount="+ns+":scraper")
-		DeferCleanup(func() { _, _ = kubectl("delete", "clusterrolebinding", binding) })
-		token := strings.TrimSpace(mustKubectl("-n", ns, "create", "token", "scraper"))
-
-		ip := mustKubectl("-n", operatorNamespace, "get", "service", "metrics", "-o", "jsonpath={.spec.clusterIP}")
-		var client *http.Client
-		Eventually(func(g Gomega) {
-			ca := mustKubectl("-n", operatorNamespace, "get", "secret", "metrics-server-cert", "-o", `jsonpath={.data.ca\.crt}`)
-			pem, err := base64.StdEncoding.DecodeString(ca)
-			g.Expect(err).NotTo(HaveOccurred())
-			pool := x509.NewCertPool()
-			g.Expect(pool.AppendCertsFromPEM(pem)).To(BeTrue())
-			client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
-				RootCAs: pool, ServerName: "metrics." + operatorNamespace + ".svc",
-			}}}
-		}, 60*time.Second, time.Second).Should(Succeed())
-		scrape := func(token string) (int, string, error) {
-			req, _ := http.NewRequest(http.MethodGet, "https://"+ip+"/metrics-spod", nil)
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				return 0, "", err
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(body), nil
-		}
+		token := metricsToken()
+		scrape := metricsScraper()
 		// The serving certificate is verified against the operator's CA;
 		// the daemon may still be on its start-up certificate for a moment.
 		Eventually(func(g Gomega) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -152,6 +153,15 @@ spec:
 			return out
 		}, 30*time.Second, time.Second).Should(And(ContainSubstring(`"pod":"my-pod"`), ContainSubstring(`"syscallName":"clock_nanosleep"`),
 			ContainSubstring(`"container":"redis"`), ContainSubstring(`"type":"seccomp"`)))
+		// The enricher's counters, from its container, in the daemon's
+		// /metrics-spod behind the metrics Service.
+		scrape, token := metricsScraper(), metricsToken()
+		Eventually(func(g Gomega) {
+			code, body, err := scrape(token)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(code).To(Equal(http.StatusOK))
+			g.Expect(body).To(MatchRegexp(`security_profiles_operator_seccomp_profile_audit_total\{container="redis",executable="/bin/busybox",namespace="%s",node="[^"]+",pod="my-pod",syscall="clock_nanosleep"\} \d+`, ns))
+		}, 60*time.Second, 2*time.Second).Should(Succeed())
 		mustKubectl("-n", ns, "delete", "pod", "my-pod", "--wait=true", "--timeout=60s")
 		for _, c := range []string{"nginx", "redis"} {
 			Eventually(func() error {
