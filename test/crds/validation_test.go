@@ -104,6 +104,14 @@ metadata: {name: spod}
 spec: {verbosity: 2}`,
 	field: "spec.verbosity",
 }, {
+	name: "a ProfileRecording name longer than a label value",
+	manifest: `
+apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
+kind: ProfileRecording
+metadata: {name: recording-with-a-name-that-is-much-longer-than-sixty-three-characters}
+spec: {kind: SeccompProfile, recorder: bpf, podSelector: {}}`,
+	field: "at most 63 characters",
+}, {
 	name: "an unknown spod field",
 	manifest: `
 apiVersion: security-profiles-operator.x-k8s.io/v1alpha1

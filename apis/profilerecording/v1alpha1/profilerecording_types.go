@@ -88,8 +88,11 @@ type ProfileRecordingStatus struct {
 }
 
 // ProfileRecording records a profile from the pods its selector matches, in
-// namespaces labelled spo.x-k8s.io/enable-recording.
+// namespaces labelled spo.x-k8s.io/enable-recording. Its name is the value
+// of the spo.x-k8s.io/recording-id label on every profile it produces, so
+// it must fit a label value.
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="a ProfileRecording's name labels the profiles it records (spo.x-k8s.io/recording-id) and may have at most 63 characters"
 // +kubebuilder:subresource:status
 // +kubebuilder:storageversion
 // +kubebuilder:resource:categories=security-profiles
