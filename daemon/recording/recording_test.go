@@ -4,7 +4,6 @@ package recording_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"slices"
 	"time"
@@ -29,8 +28,7 @@ import (
 func run(c fakecontainer.Container, argv []string, viaLogFilter bool) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if viaLogFilter {
-		cmd = exec.Command(os.Args[0], argv...)
-		cmd.Env = append(os.Environ(), logExecEnv+"=1")
+		cmd = exec.Command(logLauncher, argv...)
 	}
 	Expect(c.Start(cmd)).To(Succeed())
 	time.Sleep(300 * time.Millisecond)
@@ -40,8 +38,7 @@ func run(c fakecontainer.Container, argv []string, viaLogFilter bool) {
 // decoy runs argv on the host (no container cgroup, no new namespace),
 // also under the log-all filter, while a container runs the same program.
 func decoy(argv []string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], append(slices.Clone(argv[:1]), "--decoy-arg-that-fails")...)
-	cmd.Env = append(os.Environ(), logExecEnv+"=1")
+	cmd := exec.Command(logLauncher, argv[0], "--decoy-arg-that-fails")
 	Expect(cmd.Start()).To(Succeed())
 	return cmd
 }

@@ -4,9 +4,9 @@ package recording_test
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"syscall"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,26 +25,38 @@ import (
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/daemon/recording"
 	"github.com/securityprofiles/operator/internal/audit"
-	"github.com/securityprofiles/operator/internal/seccomp"
 	"github.com/securityprofiles/operator/internal/seccompfilter"
 	"github.com/securityprofiles/operator/recorder"
 	"github.com/securityprofiles/operator/test/envtest"
 	"github.com/securityprofiles/operator/test/require"
 )
 
-// logExecEnv makes the test binary a launcher: it installs a log-all
-// seccomp filter and execs its arguments, as runc does for a container
-// recorded with the logs recorder.
-const logExecEnv = "SPO_TEST_LOG_EXEC"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(logExecEnv) == "1" {
-		err := seccompfilter.Exec(seccomp.Profile{DefaultAction: "SCMP_ACT_LOG"}, os.Args[1], os.Args[1:], os.Environ())
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(126)
-	}
-	os.Exit(m.Run())
+// launcherSource installs a log-all seccomp filter (every syscall allowed
+// and audited, like the operator's log-all profile) and execs its
+// arguments, as runc does for a container recorded with the logs recorder.
+// It is C so that nothing runs between the filter and execve: a Go
+// runtime's threads may make a syscall or two there.
+const launcherSource = `
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_LOG);
+	struct sock_fprog prog = { .len = 1, .filter = &insn };
+	if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return 125;
+	execv(argv[1], argv + 1);
+	return 127;
 }
+`
+
+// logLauncher is the compiled launcherSource.
+var logLauncher string
 
 const nodeName = "node-rec"
 
@@ -59,20 +71,19 @@ func TestRecording(t *testing.T) {
 	require.Root(t)
 	require.BTF(t)
 	require.Command(t, "strace")
+	require.Command(t, "cc")
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Recording suite: real processes, real recorders, real API server")
 }
 
 var _ = BeforeSuite(func() {
 	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	// Pin RLIMIT_NOFILE: Go then no longer restores the original soft
-	// limit in children, so the log launcher's only syscall between its
-	// filter and the program is the execve.
-	var lim syscall.Rlimit
-	Expect(syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)).To(Succeed())
-	Expect(syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)).To(Succeed())
+	dir := GinkgoT().TempDir()
+	Expect(os.WriteFile(filepath.Join(dir, "launcher.c"), []byte(launcherSource), 0o644)).To(Succeed())
+	logLauncher = filepath.Join(dir, "launcher")
+	out, err := exec.Command("cc", "-O2", "-o", logLauncher, filepath.Join(dir, "launcher.c")).CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(out))
 
-	var err error
 	env, err = envtest.Start()
 	Expect(err).NotTo(HaveOccurred())
 	var ctx context.Context
