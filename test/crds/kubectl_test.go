@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/test/envtest"
@@ -87,6 +88,21 @@ var _ = Describe("kubectl", Ordered, func() {
 		Expect(env.Client.Status().Update(ctx, spod)).To(Succeed())
 		rows := fields(kubectl(kubeconfig, "-n", ns, "get", "spod", "spod"))
 		Expect(rows).To(Equal([][]string{{"NAME", "STATE"}, {"spod", "RUNNING"}}))
+	})
+
+	It("knows the short names aa and spns, and shows a recording's pod selector with -o wide", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		Expect(kubectl(kubeconfig, "-n", ns, "get", "aa")).To(Equal("No resources found in " + ns + " namespace.\n"))
+		Expect(kubectl(kubeconfig, "-n", ns, "get", "spns")).To(Equal("No resources found in " + ns + " namespace.\n"))
+		rec := &profilerecordingv1alpha1.ProfileRecording{
+			ObjectMeta: metav1.ObjectMeta{Name: "rec", Namespace: ns},
+			Spec: profilerecordingv1alpha1.ProfileRecordingSpec{Kind: profilerecordingv1alpha1.RecordingKindSeccomp,
+				Recorder: profilerecordingv1alpha1.RecorderBPF, PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "my-app"}}},
+		}
+		Expect(env.Client.Create(ctx, rec)).To(Succeed())
+		rows := fields(kubectl(kubeconfig, "-n", ns, "get", "profilerecording", "-o", "wide"))
+		Expect(rows[0]).To(Equal([]string{"NAME", "KIND", "RECORDER", "PODSELECTOR", "AGE"}))
+		Expect(rows[1][:4]).To(Equal([]string{"rec", "SeccompProfile", "bpf", `{"matchLabels":{"app":"my-app"}}`}))
 	})
 
 	It("explains every field", func() {

@@ -14,7 +14,7 @@ type ProfileKind string
 // daemon writes it; the profile owns it, so deleting the profile deletes it.
 // It carries its data at the top level: the whole object is a status.
 // +kubebuilder:object:root=true
-// +kubebuilder:resource:categories=security-profiles
+// +kubebuilder:resource:shortName=spns,categories=security-profiles
 // +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.profileKind`
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.nodeName`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status`

@@ -98,6 +98,7 @@ type ProfileRecordingStatus struct {
 // +kubebuilder:resource:categories=security-profiles
 // +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.spec.kind`
 // +kubebuilder:printcolumn:name="Recorder",type=string,JSONPath=`.spec.recorder`
+// +kubebuilder:printcolumn:name="PodSelector",type=string,priority=10,JSONPath=`.spec.podSelector`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ProfileRecording struct {
 	metav1.TypeMeta `json:",inline"`
