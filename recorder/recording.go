@@ -131,13 +131,7 @@ func decodeSets(raw []byte, numCPU int) Result {
 		res.OutOfRange += binary.NativeEndian.Uint64(set[len(bits)*8:])
 		res.LostTasks += binary.NativeEndian.Uint64(set[len(bits)*8+8:])
 	}
-	for w, word := range bits {
-		for b := range 64 {
-			if word&(1<<b) != 0 {
-				res.IDs = append(res.IDs, uint32(w*64+b))
-			}
-		}
-	}
+	res.IDs = bitIDs(bits[:])
 	return res
 }
 

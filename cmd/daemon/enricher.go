@@ -10,7 +10,6 @@ import (
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/daemon/recording"
-	"github.com/securityprofiles/operator/internal/audit"
 )
 
 // setupLogEnricher reads the node's audit records, logs and counts each
@@ -24,7 +23,7 @@ func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	}
 	backend := &recording.LogBackend{}
 	r.Backend = backend
-	e, err := enricher.New(o.nodeName, o.procDir, directoryResolver{r.Directory}, recordingSink{backend}, log)
+	e, err := enricher.New(o.nodeName, o.procDir, recording.Resolver{Directory: r.Directory}, recording.Sink{Backend: backend}, log)
 	if err != nil {
 		return err
 	}
@@ -45,24 +44,4 @@ func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	}
 	go backend.SweepEvery(ctx, r.Wanted, sweepEvery, sweepGrace)
 	return r.SetupWithManager(ctx, mgr)
-}
-
-// directoryResolver finds containers in the reconciler's pod directory.
-type directoryResolver struct{ d *recording.Directory }
-
-func (r directoryResolver) Container(id string) (enricher.Container, bool) {
-	ref, ok := r.d.Lookup(id)
-	if !ok {
-		return enricher.Container{}, false
-	}
-	return enricher.Container{Namespace: ref.Namespace, Pod: ref.Pod, Name: ref.Container, ID: id}, true
-}
-
-// recordingSink feeds seccomp records to the log backend.
-type recordingSink struct{ b *recording.LogBackend }
-
-func (s recordingSink) Audit(c enricher.Container, r audit.Record, syscallName string) {
-	if r.Kind == audit.KindSeccomp {
-		s.b.Syscall(c.ID, syscallName)
-	}
 }

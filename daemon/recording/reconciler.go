@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -120,7 +121,7 @@ func (r *Reconciler) observe(ctx context.Context, pod *corev1.Pod, targets []Tar
 	for i := range targets {
 		targets[i].IDs = mergeIDs(old[targets[i].Container], targets[i].IDs)
 		for _, id := range targets[i].IDs {
-			if !containsID(old[targets[i].Container], id) {
+			if !slices.Contains(old[targets[i].Container], id) {
 				log.Info("Found container ID in cluster", "pod", key.String(), "containerName", targets[i].Container, "containerID", id)
 			}
 		}
@@ -292,7 +293,7 @@ func (r *Reconciler) Wanted(id string) bool {
 	defer r.mu.Unlock()
 	for _, t := range r.pods {
 		for _, tg := range t.targets {
-			if containsID(tg.IDs, id) {
+			if slices.Contains(tg.IDs, id) {
 				return true
 			}
 		}
@@ -309,15 +310,6 @@ func privileged(pod *corev1.Pod, container string) bool {
 	for _, c := range append(pod.Spec.InitContainers, pod.Spec.Containers...) {
 		if c.Name == container && c.SecurityContext != nil && c.SecurityContext.Privileged != nil {
 			return *c.SecurityContext.Privileged
-		}
-	}
-	return false
-}
-
-func containsID(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
 		}
 	}
 	return false

@@ -11,13 +11,17 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/daemon/recording"
 	"github.com/securityprofiles/operator/test/fakecontainer"
 )
 
@@ -35,10 +39,14 @@ func run(c fakecontainer.Container, argv []string, viaLogFilter bool) {
 	Expect(cmd.Wait()).To(Succeed(), "%v", argv)
 }
 
-// decoy runs argv on the host (no container cgroup, no new namespace),
-// also under the log-all filter, while a container runs the same program.
-func decoy(argv []string) *exec.Cmd {
-	cmd := exec.Command(logLauncher, argv[0], "--decoy-arg-that-fails")
+// decoy starts, on the host (no container cgroup, no new namespace) and
+// under the log-all filter, a process named like argv's program that
+// does other work, and checks that the work differs from argv's.
+func decoy(argv, want []string) *exec.Cmd {
+	decoyArgv := fakecontainer.Decoy(GinkgoT(), argv[0])
+	Expect(fakecontainer.Missing(fakecontainer.StraceNames(GinkgoT(), decoyArgv), want)).NotTo(BeEmpty(),
+		"the decoy must make a syscall %v does not", argv)
+	cmd := exec.Command(logLauncher, decoyArgv...)
 	Expect(cmd.Start()).To(Succeed())
 	return cmd
 }
@@ -51,12 +59,15 @@ func newNamespace(ctx context.Context) string {
 
 // startPod creates a pod on the node, marked for recorder like the
 // recording webhook does, whose status names the container's ID.
-func startPod(ctx context.Context, ns, name, recording, recorder string, c fakecontainer.Container) *corev1.Pod {
+func startPod(ctx context.Context, ns, name, recording, recorder string, c fakecontainer.Container, sc ...*corev1.SecurityContext) *corev1.Pod {
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{
 			keys.RecordingAnnotationKey("work"): keys.RecordingAnnotationValue(recording, recorder, "SeccompProfile"),
 		}},
 		Spec: corev1.PodSpec{NodeName: nodeName, Containers: []corev1.Container{{Name: "work", Image: "busybox"}}},
+	}
+	if len(sc) > 0 {
+		pod.Spec.Containers[0].SecurityContext = sc[0]
 	}
 	Expect(env.Client.Create(ctx, pod)).To(Succeed())
 	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "work", ContainerID: "containerd://" + c.ID}}
@@ -101,13 +112,14 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 				pod := startPod(ctx, ns, "pod-"+string(rune('a'+i)), "rec", string(recorder), c)
 				// The log enricher attributes records through the pod directory.
 				Eventually(func() bool { _, ok := reconciler.Directory.Lookup(c.ID); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
-				d := decoy(argv)
+				want := fakecontainer.StraceNames(GinkgoT(), argv)
+				d := decoy(argv, want)
 				run(c, argv, recorder == profilerecordingv1alpha1.RecorderLogs)
 				_ = d.Wait()
 				Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
 
 				sp, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "rec-work"})
-				Expect(names).To(Equal(fakecontainer.StraceNames(GinkgoT(), argv)), "%v", argv)
+				Expect(names).To(Equal(want), "%v", argv)
 				Expect(sp.Spec.DefaultAction).To(BeEquivalentTo("SCMP_ACT_ERRNO"))
 				Expect(sp.Labels).To(HaveKeyWithValue(keys.RecordingIDLabel, "rec"))
 				if recorder == profilerecordingv1alpha1.RecorderBPF {
@@ -153,4 +165,69 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 			return len(list.Items), err
 		}).WithTimeout(10 * time.Second).Should(BeZero())
 	}, SpecTimeout(time.Minute))
+
+	It("tells the recording what it could not record, and counts it", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		before := outcomes("logs", "nothing")
+		// A privileged container the log recorder never saw.
+		recordingOf(ctx, ns, "rec", profilerecordingv1alpha1.RecorderLogs, profilerecordingv1alpha1.MergeNone)
+		ghost := fakecontainer.New(GinkgoT())
+		pod := startPod(ctx, ns, "ghost", "rec", "logs", ghost, &corev1.SecurityContext{Privileged: ptr.To(true)})
+		Eventually(func() []string { return eventNotes(ctx, ns, "rec", recording.ReasonPrivilegedContainer) }).
+			WithTimeout(10 * time.Second).Should(ContainElement(ContainSubstring("ghost")))
+		Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
+		Eventually(func() []string { return eventNotes(ctx, ns, "rec", recording.ReasonNothingRecorded) }).
+			WithTimeout(10 * time.Second).Should(ContainElement(ContainSubstring(ghost.ID)))
+		Expect(outcomes("logs", "nothing")).To(Equal(before + 1))
+
+		// A profile of the recorded name that the recording did not make.
+		taken := &seccompprofilev1beta1.SeccompProfile{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "rec2-work"},
+			Spec: seccompprofilev1beta1.SeccompProfileSpec{DefaultAction: "SCMP_ACT_LOG"}}
+		Expect(env.Client.Create(ctx, taken)).To(Succeed())
+		recordingOf(ctx, ns, "rec2", profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.MergeNone)
+		c := fakecontainer.New(GinkgoT())
+		pod = startPod(ctx, ns, "taken", "rec2", "bpf", c)
+		Eventually(func() bool { _, ok := bpfRec.Directory.Lookup(c.ID); return ok }).WithTimeout(10 * time.Second).Should(BeTrue())
+		run(c, []string{"/bin/true"}, false)
+		Expect(env.Client.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
+		Eventually(func() []string { return eventNotes(ctx, ns, "rec2", recording.ReasonProfileNameTaken) }).
+			WithTimeout(10 * time.Second).Should(ContainElement(ContainSubstring("rec2-work")))
+		Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(taken), taken)).To(Succeed())
+		Expect(taken.Labels).To(BeEmpty())
+		Expect(taken.Spec.DefaultAction).To(BeEquivalentTo("SCMP_ACT_LOG"))
+	}, SpecTimeout(time.Minute))
 })
+
+// eventNotes are the notes of the Events with reason about a recording.
+func eventNotes(ctx context.Context, ns, recording, reason string) []string {
+	list := &eventsv1.EventList{}
+	Expect(env.Client.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+	var notes []string
+	for _, e := range list.Items {
+		if e.Reason == reason && e.Regarding.Kind == "ProfileRecording" && e.Regarding.Name == recording {
+			notes = append(notes, e.Note)
+		}
+	}
+	return notes
+}
+
+// outcomes reads security_profiles_operator_profile_recordings_total.
+func outcomes(recorder, outcome string) float64 {
+	fams, err := metrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range fams {
+		if f.GetName() != "security_profiles_operator_profile_recordings_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["recorder"] == recorder && labels["outcome"] == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}

@@ -24,7 +24,6 @@ import (
 	"github.com/securityprofiles/operator/daemon/agent"
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/daemon/recording"
-	"github.com/securityprofiles/operator/internal/audit"
 	"github.com/securityprofiles/operator/internal/seccompfilter"
 	"github.com/securityprofiles/operator/recorder"
 	"github.com/securityprofiles/operator/test/envtest"
@@ -114,7 +113,7 @@ var _ = BeforeSuite(func() {
 	logRec = &recording.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"), NodeName: nodeName,
 		Recorder: "logs", Backend: logs, Arch: arch}
 	Expect(logRec.SetupWithManager(ctx, mgr)).To(Succeed())
-	e, err := enricher.New(nodeName, "/proc", resolver{logRec.Directory}, sink{logs}, ctrl.Log.WithName("enricher"))
+	e, err := enricher.New(nodeName, "/proc", recording.Resolver{Directory: logRec.Directory}, recording.Sink{Backend: logs}, ctrl.Log.WithName("enricher"))
 	Expect(err).NotTo(HaveOccurred())
 	src, err := enricher.OpenSource(ctx, ctrl.Log, enricher.Options{AuditLog: "/nonexistent", Syslog: "/nonexistent"})
 	Expect(err).NotTo(HaveOccurred())
@@ -143,18 +142,3 @@ var _ = AfterSuite(func() {
 		Expect(env.Stop()).To(Succeed())
 	}
 })
-
-type resolver struct{ d *recording.Directory }
-
-func (r resolver) Container(id string) (enricher.Container, bool) {
-	ref, ok := r.d.Lookup(id)
-	return enricher.Container{Namespace: ref.Namespace, Pod: ref.Pod, Name: ref.Container, ID: id}, ok
-}
-
-type sink struct{ b *recording.LogBackend }
-
-func (s sink) Audit(c enricher.Container, r audit.Record, name string) {
-	if r.Kind == audit.KindSeccomp {
-		s.b.Syscall(c.ID, name)
-	}
-}

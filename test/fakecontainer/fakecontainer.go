@@ -111,3 +111,22 @@ var Programs = [][]string{
 	{"/usr/bin/sha256sum", "/etc/os-release"},
 	{"/bin/sh", "-c", "cd /tmp && echo hi > /dev/null && /bin/sleep 0.2"},
 }
+
+// Decoy returns a command line for a host process with the same name
+// (comm) as the program argv0 that does other work: find walking a
+// directory tree through a link named like the program, so it makes
+// syscalls (fchdir, getdents64, …) most programs do not. A recorder that
+// attributed by name instead of by container would let them in.
+func Decoy(t T, argv0 string) []string {
+	t.Helper()
+	link := filepath.Join(t.TempDir(), filepath.Base(argv0))
+	if err := os.Symlink("/usr/bin/find", link); err != nil {
+		t.Fatalf("decoy link: %v", err)
+	}
+	return []string{link, "/usr/share/doc", "-maxdepth", "2"}
+}
+
+// Missing lists the names in have that want lacks.
+func Missing(have, want []string) []string {
+	return slices.DeleteFunc(slices.Clone(have), func(n string) bool { return slices.Contains(want, n) })
+}
