@@ -16,6 +16,9 @@ import (
 const (
 	recordedScript = "echo recorded workload; touch /tmp/f; sleep 1"
 	extraScript    = recordedScript + "; mkdir /tmp/d"
+	// logsScript's processes all live long enough for the log enricher
+	// (see the logs recorder spec).
+	logsScript = "echo recorded workload; for i in 1 2 3 4 5 6; do sleep 0.5; done"
 )
 
 // workloadPod is a run-to-completion busybox pod with one container per
@@ -143,7 +146,7 @@ spec:
 		// a millisecond (touch forked by sh) is missed, so this workload's
 		// processes all live a while. Its pod is named in log lines once the
 		// kubelet reports the container's ID, a second or so after start.
-		apply(workloadPod(ns, "my-pod", "my-app", "echo recorded workload; for i in 1 2 3 4 5 6; do sleep 0.5; done", "nginx", "redis"))
+		apply(workloadPod(ns, "my-pod", "my-app", logsScript, "nginx", "redis"))
 		Expect(waitSucceeded(ns, "my-pod")).To(HavePrefix("Succeeded"))
 		Expect(mustKubectl("-n", ns, "get", "pod", "my-pod", "-o", "jsonpath={.spec.containers[0].securityContext.seccompProfile.localhostProfile}")).
 			To(Equal("operator/spo-log-all.json"))
@@ -173,6 +176,26 @@ spec:
 			// the log-all filter.
 			Expect(allowed(ns, "test-recording-"+c)).To(And(ContainSubstring("clock_nanosleep"), ContainSubstring("wait4"), ContainSubstring("capset")))
 		}
+
+		// Bound back: the same workload runs to the end under the
+		// logs-recorded profile, and one more syscall gets EPERM.
+		mustKubectl("-n", ns, "delete", "profilerecording", "test-recording")
+		mustKubectl("label", "namespace", ns, "spo.x-k8s.io/enable-binding=")
+		apply(fmt.Sprintf(`apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
+kind: ProfileBinding
+metadata:
+  name: replay
+  namespace: %s
+spec:
+  profileRef: {kind: SeccompProfile, name: test-recording-redis}
+  image: localhost/busybox:local
+`, ns))
+		apply(workloadPod(ns, "replay", "replay", logsScript, "redis"))
+		Expect(waitSucceeded(ns, "replay")).To(And(HavePrefix("Succeeded"), ContainSubstring("recorded workload")))
+		Expect(mustKubectl("-n", ns, "get", "pod", "replay", "-o", "jsonpath={.spec.containers[0].securityContext.seccompProfile.localhostProfile}")).
+			To(Equal("operator/" + ns + "/test-recording-redis.json"))
+		apply(workloadPod(ns, "replay-extra", "replay", logsScript+"; mkdir /tmp/d", "redis"))
+		Expect(waitSucceeded(ns, "replay-extra")).To(And(HavePrefix("Failed"), ContainSubstring("Operation not permitted")))
 	})
 
 	It("merges the partial profiles of a 3-replica Deployment into one when the recording is deleted", func() {
