@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,8 +41,8 @@ func TestRecorderUnavailableIsReportedOnSpod(t *testing.T) {
 
 	cmd := exec.Command(bin, "bpf-recorder", "--host-proc=/proc", "--sidecar-metrics-dir="+filepath.Join(dir, "metrics"))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "NODE_NAME=node-x", "OPERATOR_NAMESPACE="+ns)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	g.Expect(cmd.Start()).To(Succeed())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 
