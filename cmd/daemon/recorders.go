@@ -22,9 +22,12 @@ import (
 	"github.com/securityprofiles/operator/internal/seccompfilter"
 )
 
-// recordedBaseProfile is the baseProfileName of profiles the eBPF recorder
-// makes: it records a container from its workload's execve on, so the
-// syscalls runc makes in the container before that come from the base.
+// recordedBaseProfile is the baseProfileName of every recorded profile.
+// The eBPF recorder records a container from its workload's execve on, so
+// what runc makes in the container before that comes from the base. The
+// log recorder sees runc's syscalls after the log-all filter went on, but
+// only those of that one start: some (futex) happen only under contention,
+// and a profile without them kills runc at random.
 const recordedBaseProfile = "runc-v1.1.4"
 
 // How long the eBPF recorder keeps a container no recording claims: long
@@ -77,12 +80,13 @@ func newReconciler(mgr ctrl.Manager, o options, rec profilerecordingv1alpha1.Rec
 		return nil, err
 	}
 	return &recording.Reconciler{
-		Client:    mgr.GetClient(),
-		Events:    mgr.GetEventRecorder(string(rec) + "-recorder-" + o.nodeName),
-		NodeName:  o.nodeName,
-		Recorder:  string(rec),
-		Directory: recording.NewDirectory(),
-		Arch:      arch,
+		Client:      mgr.GetClient(),
+		Events:      mgr.GetEventRecorder(string(rec) + "-recorder-" + o.nodeName),
+		NodeName:    o.nodeName,
+		Recorder:    string(rec),
+		Directory:   recording.NewDirectory(),
+		Arch:        arch,
+		BaseProfile: recordedBaseProfile,
 	}, nil
 }
 

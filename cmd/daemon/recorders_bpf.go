@@ -24,7 +24,6 @@ func setupBPFRecorder(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	if err != nil {
 		return err
 	}
-	r.BaseProfile = recordedBaseProfile
 	log.Info("Doing BPF load/unload self-test")
 	rec, err := recorder.Load()
 	if err != nil {

@@ -122,9 +122,7 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 				Expect(names).To(Equal(want), "%v", argv)
 				Expect(sp.Spec.DefaultAction).To(BeEquivalentTo("SCMP_ACT_ERRNO"))
 				Expect(sp.Labels).To(HaveKeyWithValue(keys.RecordingIDLabel, "rec"))
-				if recorder == profilerecordingv1alpha1.RecorderBPF {
-					Expect(sp.Spec.BaseProfileName).To(Equal("runc-v1.1.4"))
-				}
+				Expect(sp.Spec.BaseProfileName).To(Equal("runc-v1.1.4"))
 				Expect(env.Client.Delete(ctx, sp)).To(Succeed())
 				Eventually(func() bool {
 					return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(sp), sp))

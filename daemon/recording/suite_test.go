@@ -111,7 +111,7 @@ var _ = BeforeSuite(func() {
 
 	logs := &recording.LogBackend{}
 	logRec = &recording.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"), NodeName: nodeName,
-		Recorder: "logs", Backend: logs, Arch: arch}
+		Recorder: "logs", Backend: logs, Arch: arch, BaseProfile: "runc-v1.1.4"}
 	Expect(logRec.SetupWithManager(ctx, mgr)).To(Succeed())
 	e, err := enricher.New(nodeName, "/proc", recording.Resolver{Directory: logRec.Directory}, recording.Sink{Backend: logs}, ctrl.Log.WithName("enricher"))
 	Expect(err).NotTo(HaveOccurred())
