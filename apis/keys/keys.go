@@ -61,3 +61,15 @@ const SeccompPodAnnotation = "seccomp.security.alpha.kubernetes.io/pod"
 // SeccompContainerAnnotationPrefix is the legacy per-container seccomp
 // annotation; the key ends in the container name.
 const SeccompContainerAnnotationPrefix = "container.seccomp.security.alpha.kubernetes.io/"
+
+// Holding pods until their profiles are on the nodes. The binding.spo.io
+// webhook adds ProfilesInstalledGate to a pod that uses an operator-managed
+// profile which is not Installed yet; the manager removes it once every
+// such profile is Installed, and until then reports why on the pod's
+// ProfilesInstalledCondition and in Events.
+const (
+	// ProfilesInstalledGate is the pod scheduling gate.
+	ProfilesInstalledGate = Prefix + "profiles-installed"
+	// ProfilesInstalledCondition is the pod condition type.
+	ProfilesInstalledCondition = Prefix + "ProfilesInstalled"
+)

@@ -15,18 +15,40 @@ func LocalhostPath(namespace, name string) string {
 	return "operator/" + namespace + "/" + name + ".json"
 }
 
-// ParseLocalhostPath reverses LocalhostPath.
+// AuditDir is the directory, inside a namespace's profile directory, that
+// holds the audit-mode copies of its profiles. A profile's own file ends
+// in .json, so no profile name can collide with it.
+const AuditDir = "audit"
+
+// AuditLocalhostPath is the localhostProfile of a profile's audit-mode
+// copy: the profile with every blocking action turned into SCMP_ACT_LOG.
+func AuditLocalhostPath(namespace, name string) string {
+	return "operator/" + namespace + "/" + AuditDir + "/" + name + ".json"
+}
+
+// ParseLocalhostPath reverses LocalhostPath and AuditLocalhostPath: it
+// names the profile a path belongs to.
 func ParseLocalhostPath(p string) (types.NamespacedName, bool) {
+	key, _, ok := ParseLocalhostPathMode(p)
+	return key, ok
+}
+
+// ParseLocalhostPathMode is ParseLocalhostPath that also reports whether
+// the path is the profile's audit-mode copy.
+func ParseLocalhostPathMode(p string) (key types.NamespacedName, audit, ok bool) {
 	rest, ok := strings.CutPrefix(p, "operator/")
 	if !ok {
-		return types.NamespacedName{}, false
+		return types.NamespacedName{}, false, false
 	}
 	ns, file, ok := strings.Cut(rest, "/")
+	if f, isAudit := strings.CutPrefix(file, AuditDir+"/"); isAudit {
+		file, audit = f, true
+	}
 	name, isJSON := strings.CutSuffix(file, ".json")
 	if !ok || !isJSON || ns == "" || name == "" || strings.Contains(name, "/") {
-		return types.NamespacedName{}, false
+		return types.NamespacedName{}, false, false
 	}
-	return types.NamespacedName{Namespace: ns, Name: name}, true
+	return types.NamespacedName{Namespace: ns, Name: name}, audit, true
 }
 
 // Seccomp returns the sorted operator-managed profile paths a pod

@@ -37,8 +37,23 @@ func TestParseLocalhostPath(t *testing.T) {
 	key, ok := ParseLocalhostPath(LocalhostPath("my-namespace", "profile1"))
 	g.Expect(ok).To(BeTrue())
 	g.Expect(key.String()).To(Equal("my-namespace/profile1"))
-	for _, bad := range []string{"operator/ns.json", "other/ns/p.json", "operator/ns/p", "operator//p.json", "operator/ns/a/b.json"} {
+	for _, bad := range []string{"operator/ns.json", "other/ns/p.json", "operator/ns/p", "operator//p.json", "operator/ns/a/b.json",
+		"operator/ns/audit/a/b.json", "operator/ns/audit/.json", "operator/audit/p.json/x"} {
 		_, ok := ParseLocalhostPath(bad)
 		g.Expect(ok).To(BeFalse(), bad)
 	}
+}
+
+func TestParseAuditLocalhostPath(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(AuditLocalhostPath("ns", "p")).To(Equal("operator/ns/audit/p.json"))
+	key, audit, ok := ParseLocalhostPathMode(AuditLocalhostPath("ns", "p"))
+	g.Expect(ok).To(BeTrue())
+	g.Expect(audit).To(BeTrue())
+	g.Expect(key.String()).To(Equal("ns/p"))
+	// A profile named "audit" is a file, not the audit directory.
+	key, audit, ok = ParseLocalhostPathMode(LocalhostPath("ns", "audit"))
+	g.Expect(ok).To(BeTrue())
+	g.Expect(audit).To(BeFalse())
+	g.Expect(key.String()).To(Equal("ns/audit"))
 }

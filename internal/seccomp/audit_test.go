@@ -1,0 +1,48 @@
+package seccomp
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestAuditCopy(t *testing.T) {
+	in := Profile{
+		DefaultAction:   "SCMP_ACT_ERRNO",
+		DefaultErrnoRet: errno(38),
+		Architectures:   []string{"SCMP_ARCH_X86_64"},
+		Syscalls: []Syscall{
+			{Names: []string{"read", "write"}, Action: ActionAllow},
+			{Names: []string{"mkdir"}, Action: "SCMP_ACT_KILL_PROCESS"},
+			{Names: []string{"personality"}, Action: ActionAllow, Args: []Arg{{Index: 0, Value: 8, Op: "SCMP_CMP_EQ"}}},
+			{Names: []string{"ptrace"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: errno(1)},
+			{Names: []string{"getpid"}, Action: "SCMP_ACT_LOG"},
+		},
+	}
+	want := Profile{
+		DefaultAction: ActionLog,
+		Architectures: []string{"SCMP_ARCH_X86_64"},
+		Syscalls: []Syscall{
+			{Names: []string{"read", "write"}, Action: ActionAllow},
+			{Names: []string{"getpid", "mkdir", "ptrace"}, Action: ActionLog},
+			{Names: []string{"personality"}, Action: ActionAllow, Args: []Arg{{Index: 0, Value: 8, Op: "SCMP_CMP_EQ"}}},
+		},
+	}
+	got := AuditCopy(in)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("AuditCopy:\n got %+v\nwant %+v", got, want)
+	}
+	if in.DefaultAction != "SCMP_ACT_ERRNO" || in.Syscalls[1].Action != "SCMP_ACT_KILL_PROCESS" {
+		t.Fatalf("AuditCopy changed its input: %+v", in)
+	}
+	if _, err := EncodeOCI(got); err != nil {
+		t.Fatalf("audit copy does not encode: %v", err)
+	}
+}
+
+func TestAuditCopyKeepsAllowDefault(t *testing.T) {
+	in := Profile{DefaultAction: ActionAllow, Syscalls: []Syscall{{Names: []string{"mount"}, Action: "SCMP_ACT_TRAP"}}}
+	got := AuditCopy(in)
+	if got.DefaultAction != ActionAllow || got.Syscalls[0].Action != ActionLog {
+		t.Fatalf("AuditCopy(%+v) = %+v", in, got)
+	}
+}
