@@ -73,3 +73,10 @@ const (
 	// ProfilesInstalledCondition is the pod condition type.
 	ProfilesInstalledCondition = Prefix + "ProfilesInstalled"
 )
+
+// AllowAuditedSyscallsAnnotation, set to "true" on a SeccompProfile, asks
+// the manager to add every syscall listed in the profile's
+// status.auditedSyscalls to its allowed syscalls, clear the list and
+// remove the annotation: one kubectl annotate turns what audit mode saw
+// into an updated profile.
+const AllowAuditedSyscallsAnnotation = Prefix + "allow-audited-syscalls"

@@ -15,6 +15,19 @@ const (
 	ProfileKindSelinux ProfileKind = "SelinuxProfile"
 )
 
+// BindingMode says whether a bound seccomp profile blocks or only reports.
+// +kubebuilder:validation:Enum=Enforce;Audit
+type BindingMode string
+
+// The binding modes.
+const (
+	// ModeEnforce gives containers the profile itself.
+	ModeEnforce BindingMode = "Enforce"
+	// ModeAudit gives containers the profile's audit copy, which lets
+	// every call through and logs each one the profile would block.
+	ModeAudit BindingMode = "Audit"
+)
+
 // SelectAllImages as a binding's image applies the profile to every
 // container that does not set its own.
 const SelectAllImages = "*"
@@ -33,6 +46,7 @@ type ProfileRef struct {
 }
 
 // ProfileBindingSpec says which profile goes to which image.
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode == 'Enforce' || self.profileRef.kind == 'SeccompProfile'",message="mode Audit applies only to SeccompProfile bindings"
 type ProfileBindingSpec struct {
 	// profileRef is the profile to apply.
 	// +required
@@ -45,6 +59,17 @@ type ProfileBindingSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
 	Image string `json:"image"`
+
+	// mode is Enforce (the default): containers get the profile, which
+	// blocks what it does not allow; or Audit: containers get the
+	// profile's audit copy (operator/<namespace>/audit/<name>.json), which
+	// lets every call through and logs each one the profile would have
+	// blocked, and the log enricher (spod enableLogEnricher) lists those
+	// calls on the SeccompProfile's status.auditedSyscalls. The stored
+	// profile is unchanged. Audit applies to SeccompProfile bindings only.
+	// +optional
+	// +kubebuilder:default=Enforce
+	Mode BindingMode `json:"mode,omitempty"`
 }
 
 // ProfileBindingStatus reports where the binding was applied.
@@ -72,6 +97,7 @@ type ProfileBindingStatus struct {
 // +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.spec.profileRef.kind`
 // +kubebuilder:printcolumn:name="Profile",type=string,JSONPath=`.spec.profileRef.name`
 // +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.spec.image`
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ProfileBinding struct {
 	metav1.TypeMeta `json:",inline"`

@@ -149,6 +149,52 @@ type SeccompProfileStatus struct {
 	// +optional
 	// +listType=set
 	ActiveWorkloads []string `json:"activeWorkloads,omitempty"`
+
+	// auditedSyscalls lists the calls this profile would have blocked in
+	// containers bound to it in audit mode (ProfileBinding mode: Audit),
+	// one entry per image and syscall, as the log enricher of each node
+	// saw them. At most MaxAuditedSyscalls entries; calls beyond that are
+	// counted in auditedSyscallsDropped. Annotate the profile with
+	// spo.x-k8s.io/allow-audited-syscalls=true to add them all to its
+	// allowed syscalls and clear the list.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	AuditedSyscalls []AuditedSyscall `json:"auditedSyscalls,omitempty"`
+
+	// auditedSyscallsDropped counts audited calls not listed because the
+	// list was full.
+	// +optional
+	AuditedSyscallsDropped int64 `json:"auditedSyscallsDropped,omitempty"`
+}
+
+// MaxAuditedSyscalls bounds status.auditedSyscalls.
+const MaxAuditedSyscalls = 256
+
+// AuditedSyscall is a syscall the profile would have blocked, made by the
+// containers of one image running the profile in audit mode.
+type AuditedSyscall struct {
+	// image is the container's image as written in its pod.
+	// +required
+	// +kubebuilder:validation:MaxLength=4096
+	Image string `json:"image"`
+
+	// syscall is the name of the call.
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	Syscall string `json:"syscall"`
+
+	// count is how many calls were seen.
+	// +required
+	Count int64 `json:"count"`
+
+	// firstSeen is when the first call was seen.
+	// +required
+	FirstSeen metav1.Time `json:"firstSeen"`
+
+	// lastSeen is when the latest call was seen.
+	// +required
+	LastSeen metav1.Time `json:"lastSeen"`
 }
 
 // SeccompProfile is a seccomp filter installed on every node of the cluster.

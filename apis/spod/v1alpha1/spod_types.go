@@ -52,6 +52,16 @@ type SPODSpec struct {
 	// +optional
 	EnableAppArmor bool `json:"enableAppArmor,omitempty"`
 
+	// enableSchedulingGates (default true) makes the binding webhook hold
+	// a pod that uses an operator-managed seccomp profile which is not
+	// Installed yet with the scheduling gate
+	// spo.x-k8s.io/profiles-installed, and the manager release it once the
+	// profile is Installed on the nodes, so the pod never fails on a node
+	// that lacks its profile. false admits such pods at once, as before,
+	// and releases pods gated earlier.
+	// +optional
+	EnableSchedulingGates *bool `json:"enableSchedulingGates,omitempty"`
+
 	// apparmorenabled is a deprecated spelling of enableAppArmor that older
 	// documentation patches as the string "true"; it has the same effect.
 	// Prefer enableAppArmor.
@@ -130,6 +140,12 @@ type SPODSpec struct {
 // AppArmorEnabled reports whether AppArmor is on through either spelling.
 func (s *SPODSpec) AppArmorEnabled() bool {
 	return s.EnableAppArmor || s.DeprecatedAppArmorEnabled == "true"
+}
+
+// SchedulingGatesEnabled reports whether pods wait for their profiles
+// (enableSchedulingGates, true unless set false).
+func (s *SPODSpec) SchedulingGatesEnabled() bool {
+	return s.EnableSchedulingGates == nil || *s.EnableSchedulingGates
 }
 
 // SelinuxEnabled reports whether SELinux support is on.

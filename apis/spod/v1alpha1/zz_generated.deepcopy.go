@@ -35,6 +35,11 @@ func (in *SPODSpec) DeepCopyInto(out *SPODSpec) {
 		*out = new(bool)
 		**out = **in
 	}
+	if in.EnableSchedulingGates != nil {
+		in, out := &in.EnableSchedulingGates, &out.EnableSchedulingGates
+		*out = new(bool)
+		**out = **in
+	}
 	if in.Tolerations != nil {
 		in, out := &in.Tolerations, &out.Tolerations
 		*out = make([]v1.Toleration, len(*in))
