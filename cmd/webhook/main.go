@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/profiling"
@@ -30,6 +31,9 @@ type options struct {
 	metricsAddr string
 	leaderElect bool
 	verbosity   int
+	// schedulingGates is spod's enableSchedulingGates, rendered by the
+	// manager into the Deployment.
+	schedulingGates bool
 }
 
 func main() {
@@ -40,6 +44,7 @@ func main() {
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so only one replica writes binding and recording status; every replica serves admission.")
 	flag.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
+	flag.BoolVar(&o.schedulingGates, "scheduling-gates", true, "Hold pods whose seccomp profiles are not Installed yet at the scheduling gate "+keys.ProfilesInstalledGate+" until the manager releases them.")
 	flag.Parse()
 
 	log := logging.Setup("webhook", o.verbosity)
@@ -53,7 +58,7 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	if err := setup(ctx, mgr); err != nil {
+	if err := setup(ctx, mgr, binding.Options{DisableSchedulingGates: !o.schedulingGates}); err != nil {
 		log.Error(err, "Unable to set up the webhooks")
 		os.Exit(1)
 	}
@@ -91,8 +96,8 @@ func newManager(o options) (ctrl.Manager, error) {
 
 // setup registers both webhooks and the health and readiness checks.
 // Ready means the TLS server is up and the informer cache has synced.
-func setup(ctx context.Context, mgr ctrl.Manager) error {
-	if err := binding.Setup(ctx, mgr); err != nil {
+func setup(ctx context.Context, mgr ctrl.Manager, bindingOpts binding.Options) error {
+	if err := bindingOpts.Setup(ctx, mgr); err != nil {
 		return err
 	}
 	if err := recording.Setup(ctx, mgr); err != nil {

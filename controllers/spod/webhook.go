@@ -86,7 +86,7 @@ func webhookContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container 
 	return corev1.Container{
 		Name:  "webhook",
 		Image: cfg.WebhookImage,
-		Args:  []string{verbosityArg(spec)},
+		Args:  webhookArgs(spec),
 		Env:   []corev1.EnvVar{{Name: EnvOperatorNamespace, Value: cfg.Namespace}},
 		Ports: []corev1.ContainerPort{{Name: "webhook", ContainerPort: webhookPort, Protocol: corev1.ProtocolTCP}},
 		SecurityContext: &corev1.SecurityContext{
@@ -99,6 +99,16 @@ func webhookContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container 
 		LivenessProbe:  probe("/healthz"),
 		ReadinessProbe: probe("/readyz"),
 	}
+}
+
+// webhookArgs are the webhook's flags. Turning scheduling gates off
+// changes the pod template, so the webhook rolls out with the new mode.
+func webhookArgs(spec *spodv1alpha1.SPODSpec) []string {
+	args := []string{verbosityArg(spec)}
+	if !spec.SchedulingGatesEnabled() {
+		args = append(args, "--scheduling-gates=false")
+	}
+	return args
 }
 
 // spreadAcrossNodes prefers putting the replicas on different nodes, so

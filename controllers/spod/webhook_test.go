@@ -20,6 +20,12 @@ func TestBuildWebhook(t *testing.T) {
 	if args := dep.Spec.Template.Spec.Containers[0].Args; len(args) != 1 || args[0] != "--verbosity=1" {
 		t.Errorf("webhook args %v", args)
 	}
+	off := false
+	spec.EnableSchedulingGates = &off
+	if args := BuildWebhookDeployment(spec, testConfig).Spec.Template.Spec.Containers[0].Args; len(args) != 2 || args[1] != "--scheduling-gates=false" {
+		t.Errorf("enableSchedulingGates false: webhook args %v", args)
+	}
+	spec.EnableSchedulingGates = nil
 	svc := BuildWebhookService(testConfig)
 	mwc := BuildWebhookConfiguration(spec, testConfig, true, nil)
 	for _, h := range mwc.Webhooks {

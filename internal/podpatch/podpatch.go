@@ -1,6 +1,7 @@
 package podpatch
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,8 @@ type Changes struct {
 	Containers  map[ContainerRef]Security
 	Labels      map[string]string
 	Annotations map[string]string
+	// SchedulingGates are added to spec.schedulingGates unless present.
+	SchedulingGates []string
 }
 
 // Container returns the container ref points at, or nil if there is none.
@@ -74,6 +77,29 @@ func Build(pod *corev1.Pod, c Changes) []jsonpatch.JsonPatchOperation {
 		if ctr := Container(pod, ref); ctr != nil {
 			ops = append(ops, security(ref.path(), ctr.SecurityContext, c.Containers[ref])...)
 		}
+	}
+	return append(ops, gates(pod.Spec.SchedulingGates, c.SchedulingGates)...)
+}
+
+// gates adds the wanted scheduling gates a pod does not have yet. A
+// missing list is added whole, since appending to it would fail.
+func gates(have []corev1.PodSchedulingGate, want []string) []jsonpatch.JsonPatchOperation {
+	var add []corev1.PodSchedulingGate
+	for _, name := range want {
+		if !slices.ContainsFunc(have, func(g corev1.PodSchedulingGate) bool { return g.Name == name }) &&
+			!slices.ContainsFunc(add, func(g corev1.PodSchedulingGate) bool { return g.Name == name }) {
+			add = append(add, corev1.PodSchedulingGate{Name: name})
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	if len(have) == 0 {
+		return []jsonpatch.JsonPatchOperation{jsonpatch.NewOperation("add", "/spec/schedulingGates", add)}
+	}
+	ops := make([]jsonpatch.JsonPatchOperation, 0, len(add))
+	for _, g := range add {
+		ops = append(ops, jsonpatch.NewOperation("add", "/spec/schedulingGates/-", g))
 	}
 	return ops
 }

@@ -65,6 +65,20 @@ var buildCases = []struct {
 	}(),
 	changes: Changes{Labels: map[string]string{"keep": "v", "spo.x-k8s.io/x": "new", "a~b": "1"}, Annotations: map[string]string{"same": "v"}},
 	ops:     []string{"add /metadata/labels/a~0b", "replace /metadata/labels/spo.x-k8s.io~1x"},
+}, {
+	name:    "scheduling gate on a pod without gates adds the list",
+	pod:     pod(corev1.Container{Name: "a"}),
+	changes: Changes{SchedulingGates: []string{"spo.x-k8s.io/g", "spo.x-k8s.io/g"}},
+	ops:     []string{"add /spec/schedulingGates"},
+}, {
+	name: "scheduling gate appends to other gates and never repeats one",
+	pod: func() corev1.Pod {
+		p := pod(corev1.Container{Name: "a"})
+		p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "example.com/other"}, {Name: "spo.x-k8s.io/have"}}
+		return p
+	}(),
+	changes: Changes{SchedulingGates: []string{"spo.x-k8s.io/have", "spo.x-k8s.io/g"}},
+	ops:     []string{"add /spec/schedulingGates/-"},
 }}
 
 func TestBuild(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	"github.com/securityprofiles/operator/webhooks/binding"
 )
@@ -105,18 +106,20 @@ var _ = Describe("binding.spo.io", func() {
 		Expect(pod.Spec.Containers[0].SecurityContext.SELinuxOptions.Type).To(Equal(usage))
 	})
 
-	It("admits the pod unchanged with a Warning and an Event while the profile is missing or not installed", func(ctx SpecContext) {
+	It("holds the pod at the scheduling gate for a missing seccomp profile, and admits it without a pending SelinuxProfile with a Warning and an Event", func(ctx SpecContext) {
 		ns := newNamespace(ctx, bindingNS)
-		missing := newBinding(ctx, ns, "missing", profilebindingv1alpha1.ProfileKindSeccomp, "does-not-exist", nginx)
+		newBinding(ctx, ns, "missing", profilebindingv1alpha1.ProfileKindSeccomp, "does-not-exist", nginx)
 		pending := newBinding(ctx, ns, "pending", profilebindingv1alpha1.ProfileKindSelinux, "pending-profile", nginx)
 		Expect(k8s.Create(ctx, selinuxProfile(ns, "pending-profile"))).To(Succeed())
 
 		Eventually(func(g Gomega) {
 			dry := newPod(ns, "unbound", container("nginx", nginx))
 			g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
-			g.Expect(dry.Spec.Containers[0].SecurityContext).To(BeNil())
-			g.Expect(warnings.Take()).To(ContainElements(
-				ContainSubstring("ProfileBinding missing not applied: SeccompProfile "+ns+"/does-not-exist does not exist"),
+			g.Expect(seccompOf(&dry.Spec.Containers[0])).To(Equal("operator/" + ns + "/does-not-exist.json"))
+			g.Expect(dry.Spec.Containers[0].SecurityContext.SELinuxOptions).To(BeNil())
+			g.Expect(dry.Spec.SchedulingGates).To(ConsistOf(corev1.PodSchedulingGate{Name: keys.ProfilesInstalledGate}))
+			g.Expect(warnings.Take()).To(ConsistOf(
+				"pod waits at scheduling gate "+keys.ProfilesInstalledGate+" until its profiles are Installed: SeccompProfile "+ns+"/does-not-exist (does not exist)",
 				ContainSubstring("ProfileBinding pending not applied: SelinuxProfile "+ns+"/pending-profile is Pending, not Installed yet"),
 			))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
@@ -129,8 +132,7 @@ var _ = Describe("binding.spo.io", func() {
 				reasons = append(reasons, e.Regarding.Name+"/"+e.Reason)
 			}
 			return reasons
-		}).WithTimeout(timeout).WithPolling(interval).Should(ContainElements(
-			missing.Name+"/"+binding.ReasonProfileNotFound, pending.Name+"/"+binding.ReasonProfileNotInstalled))
+		}).WithTimeout(timeout).WithPolling(interval).Should(ConsistOf(pending.Name + "/" + binding.ReasonProfileNotInstalled))
 	})
 
 	It("refuses a binding to a RawSelinuxProfile with a clear message", func(ctx SpecContext) {

@@ -13,7 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	"github.com/securityprofiles/operator/internal/podpatch"
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilebindings,verbs=get;list;watch
@@ -28,6 +30,10 @@ type Handler struct {
 	// Events records a Warning on a binding that matched a pod but could
 	// not be applied. The recorder sends asynchronously.
 	Events events.EventRecorder
+	// Gates holds pods whose seccomp profiles are not Installed yet at the
+	// scheduling gate keys.ProfilesInstalledGate (spod
+	// enableSchedulingGates); the manager releases them.
+	Gates bool
 }
 
 // Handle mutates a pod being created.
@@ -52,7 +58,7 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		if b.DeletionTimestamp != nil || !Relevant(pod, b.Spec.Image) {
 			continue
 		}
-		resolved, err := resolve(ctx, h.Reader, b)
+		resolved, err := resolve(ctx, h.Reader, b, h.gates(pod))
 		if err != nil {
 			return admission.Errored(http.StatusInternalServerError, err)
 		}
@@ -60,6 +66,16 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		byName[b.Name] = b
 	}
 	res := Mutate(pod, bindings)
+	if h.gates(pod) {
+		waiting, err := waitingFor(ctx, h.Reader, pod, res.Changes)
+		if err != nil {
+			return admission.Errored(http.StatusInternalServerError, err)
+		}
+		if len(waiting) > 0 {
+			res.Patch = append(res.Patch, podpatch.Build(pod, podpatch.Changes{SchedulingGates: []string{keys.ProfilesInstalledGate}})...)
+			res.Warnings = append(res.Warnings, gateWarning(waiting))
+		}
+	}
 	h.recordBlocked(req, pod, res.Blocked, byName)
 	if len(res.Applied) > 0 {
 		ctrl.LoggerFrom(ctx).V(1).Info("Binding profiles", "namespace", req.Namespace, "pod", podName(req, pod), "bindings", res.Applied)
@@ -69,6 +85,13 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		resp = admission.Patched("", res.Patch...)
 	}
 	return resp.WithWarnings(res.Warnings...)
+}
+
+// gates reports whether pod can be held at the scheduling gate: a pod
+// created with spec.nodeName set bypasses the scheduler, and the API
+// server refuses scheduling gates on it.
+func (h *Handler) gates(pod *corev1.Pod) bool {
+	return h.Gates && pod.Spec.NodeName == ""
 }
 
 // recordBlocked puts a Warning Event on every binding that matched the pod

@@ -22,13 +22,20 @@ type Binding struct {
 	Image string
 	// Kind is the bound profile's kind.
 	Kind profilebindingv1alpha1.ProfileKind
+	// Mode is Enforce or Audit (seccomp only).
+	Mode profilebindingv1alpha1.BindingMode
 	// Value is what goes into the container: the SeccompProfile's
-	// status.localhostProfile or the SelinuxProfile's status.usage.
+	// status.localhostProfile (its audit copy's path in Audit mode) or
+	// the SelinuxProfile's status.usage.
 	Value string
 	// Reason and Problem, when Problem is set, say why the profile cannot
 	// be applied now (missing, not installed, unsupported kind); Value is
-	// then empty and the binding leaves containers unchanged.
+	// then empty and the binding leaves containers unchanged, unless Held.
 	Reason, Problem string
+	// Held marks a seccomp binding whose profile is not Installed yet but
+	// is applied anyway, because the pod will wait at the scheduling gate
+	// until it is.
+	Held bool
 }
 
 // Result is what Mutate decided for one pod.
@@ -42,6 +49,8 @@ type Result struct {
 	// Blocked are the bindings that matched a container but could not be
 	// applied; each gets an Event.
 	Blocked []Binding
+	// Changes are what Patch does, for deciding on the pod as it will be.
+	Changes podpatch.Changes
 }
 
 // Relevant reports whether a binding's image matches any container of the
@@ -88,6 +97,12 @@ func Mutate(pod *corev1.Pod, bindings []Binding) Result {
 	if len(res.Applied) > 0 {
 		m.changes.Annotations = map[string]string{keys.BindingsAnnotation: strings.Join(res.Applied, ",")}
 	}
+	if m.audit {
+		// With enableMemoryOptimization the node daemon caches only pods
+		// with this label; the log enricher needs the pod to attribute
+		// its audit records to the profile.
+		m.changes.Labels = map[string]string{keys.EnableRecordingLabel: "true"}
+	}
 	for _, b := range sorted {
 		if blocked, ok := m.blocked[b.Name]; ok {
 			res.Blocked = append(res.Blocked, blocked)
@@ -95,6 +110,7 @@ func Mutate(pod *corev1.Pod, bindings []Binding) Result {
 		}
 	}
 	res.Patch = podpatch.Build(pod, m.changes)
+	res.Changes = m.changes
 	return res
 }
 
@@ -105,6 +121,8 @@ type mutation struct {
 	applied  map[string]bool
 	blocked  map[string]Binding
 	warnings warnings
+	// audit is set once a container gets a profile's audit copy.
+	audit bool
 }
 
 // container decides one container's seccomp profile and SELinux type.
@@ -157,11 +175,14 @@ func (m *mutation) pick(ctr *corev1.Container, bindings []Binding, kind profileb
 			m.warnings.add(fmt.Sprintf("container %q: ProfileBindings %s and %s both bind a %s to image %q; applying %s", ctr.Name, chosen.Name, other.Name, kind, ctr.Image, chosen.Name))
 		}
 	}
-	if chosen.Problem != "" {
+	if chosen.Problem != "" && !chosen.Held {
 		m.blocked[chosen.Name] = chosen
 		return nil
 	}
 	m.applied[chosen.Name] = true
+	if chosen.Mode == profilebindingv1alpha1.ModeAudit {
+		m.audit = true
+	}
 	return &chosen
 }
 

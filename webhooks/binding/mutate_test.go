@@ -108,6 +108,10 @@ var mutateCases = []struct {
 	want:     want{"a": {}}, blocked: []string{"pending"},
 	warns: []string{"ProfileBinding pending not applied: SeccompProfile ns/p is Pending"},
 }, {
+	name: "profile not installed but held at the scheduling gate: applied, no warning", pod: pod(ctr("a", nginx)),
+	bindings: []Binding{func() Binding { b := notInstalled; b.Held, b.Value = true, nginxSP; return b }()},
+	want:     want{"a": {nginxSP}}, applied: []string{"pending"},
+}, {
 	name: "unsupported kind is blocked with a clear message", pod: pod(ctr("a", nginx)),
 	bindings: []Binding{{Name: "raw", Image: nginx, Kind: "RawSelinuxProfile"}},
 	want:     want{"a": {}}, blocked: []string{"raw"},
@@ -149,6 +153,27 @@ func TestMutate(t *testing.T) {
 				t.Errorf("not idempotent: second pass patches %v, applies %v", again.Patch, again.Applied)
 			}
 		})
+	}
+}
+
+func TestMutateAuditModeLabelsThePod(t *testing.T) {
+	audit := seccomp("audit", nginx, "operator/ns/audit/p.json")
+	audit.Mode = profilebindingv1alpha1.ModeAudit
+	p := pod(ctr("a", nginx))
+	res := Mutate(&p, []Binding{audit})
+	patched, err := podpatch.Apply(&p, res.Patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := currentSeccomp(patched, &patched.Spec.Containers[0]); got != "operator/ns/audit/p.json" {
+		t.Errorf("seccomp %q", got)
+	}
+	if _, ok := patched.Labels[keys.EnableRecordingLabel]; !ok {
+		t.Errorf("audit-mode pod lacks %s, so a memory-optimised daemon would not see it: %v", keys.EnableRecordingLabel, patched.Labels)
+	}
+	enforce := Mutate(&p, []Binding{seccomp("enforce", nginx, nginxSP)})
+	if enforced, _ := podpatch.Apply(&p, enforce.Patch); enforced.Labels[keys.EnableRecordingLabel] != "" {
+		t.Errorf("enforce-mode pod labelled: %v", enforced.Labels)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
+	"github.com/securityprofiles/operator/internal/podprofiles"
 )
 
 // Event reasons on a ProfileBinding that matched a pod but could not be
@@ -28,13 +29,24 @@ func unsupportedKindMessage(kind profilebindingv1alpha1.ProfileKind) string {
 }
 
 // resolve looks up a binding's profile in the cache. A missing or not yet
-// installed profile is a Problem, not an error: the pod is admitted
-// without it. Only a failing cache read is an error.
-func resolve(ctx context.Context, r client.Reader, b *profilebindingv1alpha1.ProfileBinding) (Binding, error) {
-	out := Binding{Name: b.Name, Image: b.Spec.Image, Kind: b.Spec.ProfileRef.Kind}
+// installed profile is a Problem, not an error. With gates, a seccomp
+// binding is still applied (its path is known before the profile is
+// installed) and marked Held: the pod waits at the scheduling gate until
+// the profile is Installed. Without gates the pod is admitted without
+// it. Only a failing cache read is an error.
+func resolve(ctx context.Context, r client.Reader, b *profilebindingv1alpha1.ProfileBinding, gates bool) (Binding, error) {
+	out := Binding{Name: b.Name, Image: b.Spec.Image, Kind: b.Spec.ProfileRef.Kind, Mode: b.Spec.Mode}
+	if out.Mode == "" {
+		out.Mode = profilebindingv1alpha1.ModeEnforce
+	}
 	key := client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.ProfileRef.Name}
 	if out.Kind != profilebindingv1alpha1.ProfileKindSeccomp && out.Kind != profilebindingv1alpha1.ProfileKindSelinux {
 		out.Reason, out.Problem = ReasonKindUnsupported, unsupportedKindMessage(out.Kind)
+		return out, nil
+	}
+	if out.Mode == profilebindingv1alpha1.ModeAudit && out.Kind != profilebindingv1alpha1.ProfileKindSeccomp {
+		// The API refuses this; guard objects stored before that rule.
+		out.Reason, out.Problem = ReasonKindUnsupported, "mode Audit applies only to SeccompProfile bindings"
 		return out, nil
 	}
 	found, state, value, err := lookup(ctx, r, out.Kind, key)
@@ -51,6 +63,15 @@ func resolve(ctx context.Context, r client.Reader, b *profilebindingv1alpha1.Pro
 		out.Reason, out.Problem = ReasonProfileNotInstalled, fmt.Sprintf("%s %s is %s, not Installed yet", out.Kind, key, state)
 	default:
 		out.Value = value
+	}
+	if out.Kind == profilebindingv1alpha1.ProfileKindSeccomp {
+		if out.Problem != "" && gates {
+			out.Held = true
+			out.Value = podprofiles.LocalhostPath(key.Namespace, key.Name)
+		}
+		if out.Value != "" && out.Mode == profilebindingv1alpha1.ModeAudit {
+			out.Value = podprofiles.AuditLocalhostPath(key.Namespace, key.Name)
+		}
 	}
 	return out, nil
 }

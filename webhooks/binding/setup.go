@@ -15,11 +15,22 @@ import (
 	"github.com/securityprofiles/operator/webhooks/server"
 )
 
+// Options configure the binding webhook.
+type Options struct {
+	// DisableSchedulingGates admits pods whose profiles are not Installed
+	// at once (spod enableSchedulingGates: false) instead of holding them
+	// at the scheduling gate.
+	DisableSchedulingGates bool
+}
+
+// Setup is Options{}.Setup: pods wait for their profiles.
+func Setup(ctx context.Context, mgr ctrl.Manager) error { return Options{}.Setup(ctx, mgr) }
+
 // Setup serves binding.spo.io on the manager's webhook server at
 // webhookconfig.BindingPath and adds the status controller. The kinds the
 // handler reads get their informers now, so the cache is warm (and the
 // readiness check can wait for it) before the first pod arrives.
-func Setup(ctx context.Context, mgr ctrl.Manager) error {
+func (o Options) Setup(ctx context.Context, mgr ctrl.Manager) error {
 	for _, obj := range []client.Object{
 		&profilebindingv1alpha1.ProfileBinding{},
 		&seccompprofilev1beta1.SeccompProfile{},
@@ -29,7 +40,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 			return fmt.Errorf("informer for %T: %w", obj, err)
 		}
 	}
-	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook")}
+	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook"), Gates: !o.DisableSchedulingGates}
 	mgr.GetWebhookServer().Register(webhookconfig.BindingPath, server.Handler(spodv1alpha1.BindingWebhookName, h))
 	if err := NewStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("binding status controller: %w", err)
