@@ -16,6 +16,7 @@ import (
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/seccomp"
 )
 
 // These specs change cluster-wide state (spod, nodes), so they run in order.
@@ -36,6 +37,14 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 		for _, n := range nodes {
 			Eventually(func() error { _, err := fileOn(n, wide)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
 			Expect(fileOn(n, small)()).NotTo(BeEmpty(), "a complying profile stays")
+			// Audit mode lets through only what spod allows any profile.
+			Eventually(func() (seccomp.Profile, error) { return auditCopyOn(n, small)() }, timeout).Should(Equal(seccomp.Profile{
+				DefaultAction: "SCMP_ACT_ERRNO",
+				Syscalls: []seccomp.Syscall{
+					{Names: []string{"exit", "futex"}, Action: "SCMP_ACT_ALLOW"},
+					{Names: []string{"exit_group", "nanosleep"}, Action: "SCMP_ACT_LOG"},
+				},
+			}), n.name)
 		}
 		got := &seccompprofilev1beta1.SeccompProfile{}
 		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(wide), got)).To(Succeed())

@@ -16,6 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/securityprofiles/operator/apis/keys"
+	"github.com/securityprofiles/operator/internal/podprofiles"
+	"github.com/securityprofiles/operator/internal/seccomp"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
@@ -50,6 +52,18 @@ func state(sp *seccompprofilev1beta1.SeccompProfile) func(Gomega) profilebasev1a
 
 func fileOn(n simNode, sp *seccompprofilev1beta1.SeccompProfile) func() ([]byte, error) {
 	return func() ([]byte, error) { return os.ReadFile(profilePath(n, sp.Namespace, sp.Name)) }
+}
+
+// auditCopyOn reads a profile's audit-mode copy on a node, as the kubelet
+// resolves operator/<ns>/audit/<name>.json.
+func auditCopyOn(n simNode, sp *seccompprofilev1beta1.SeccompProfile) func() (seccomp.Profile, error) {
+	return func() (seccomp.Profile, error) {
+		data, err := os.ReadFile(filepath.Join(n.kubeletDir, "seccomp", podprofiles.AuditLocalhostPath(sp.Namespace, sp.Name)))
+		if err != nil {
+			return seccomp.Profile{}, err
+		}
+		return seccomp.DecodeOCI(data)
+	}
 }
 
 // setAllowedSyscalls creates or updates spod's allowedSyscalls.
@@ -118,6 +132,31 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 			Expect(env.Client.List(ctx(), statuses, client.InNamespace(ns))).To(Succeed())
 			return statuses.Items
 		}, timeout).Should(BeEmpty())
+	})
+
+	It("installs an audit copy whose blocking actions log, and removes it with the profile", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "strict", seccompprofilev1beta1.ActionErrno, "", "exit", "exit_group")
+		sp.Spec.Syscalls = append(sp.Spec.Syscalls, seccompprofilev1beta1.Syscall{Action: seccompprofilev1beta1.ActionKillProcess, Names: []seccompprofilev1beta1.SyscallName{"mount"}})
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		for _, n := range nodes {
+			audit, err := auditCopyOn(n, sp)()
+			Expect(err).NotTo(HaveOccurred(), n.name)
+			Expect(audit.DefaultAction).To(Equal("SCMP_ACT_LOG"), n.name)
+			Expect(audit.Syscalls).To(ConsistOf(
+				seccomp.Syscall{Names: []string{"exit", "exit_group"}, Action: "SCMP_ACT_ALLOW"},
+				seccomp.Syscall{Names: []string{"mount"}, Action: "SCMP_ACT_LOG"},
+			), n.name)
+			enforced, err := fileOn(n, sp)()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(enforced)).To(ContainSubstring(`"defaultAction": "SCMP_ACT_ERRNO"`), "the profile itself is unchanged")
+		}
+		Expect(env.Client.Delete(ctx(), sp)).To(Succeed())
+		for _, n := range nodes {
+			Eventually(func() error { _, err := auditCopyOn(n, sp)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
+			Eventually(filepath.Join(n.kubeletDir, "seccomp", "operator", ns), timeout).ShouldNot(BeADirectory(), "no empty audit or namespace directory is left")
+		}
 	})
 
 	It("shows a partial recorded profile as Partial and installs it on no node", func() {

@@ -18,6 +18,7 @@ import (
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/daemon/nodestatus"
+	"github.com/securityprofiles/operator/internal/seccomp"
 )
 
 const kind = "SeccompProfile"
@@ -61,7 +62,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		countError(ReasonNotSupported)
 		return ctrl.Result{}, r.reject(ctx, sp, &RejectedError{Reason: ReasonNotSupported, Message: r.Unsupported.Error()})
 	}
-	data, err := r.compile(ctx, sp)
+	data, audit, err := r.compile(ctx, sp)
 	var rej *RejectedError
 	if errors.As(err, &rej) {
 		countError(ReasonInvalid)
@@ -70,28 +71,37 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	// The audit copy first: once the profile reads Installed, pods bound
+	// to it in either mode find their file.
+	auditChanged, err := r.Store.WriteAudit(sp.Namespace, sp.Name, audit)
+	if err != nil {
+		countError(ReasonCannotSave)
+		_ = r.setState(ctx, sp, profilebasev1alpha1.StateError, ReasonCannotSave, err.Error())
+		return ctrl.Result{}, fmt.Errorf("write audit copy of profile %s: %w", req.NamespacedName, err)
+	}
 	changed, err := r.Store.Write(sp.Namespace, sp.Name, data)
 	if err != nil {
 		countError(ReasonCannotSave)
 		_ = r.setState(ctx, sp, profilebasev1alpha1.StateError, ReasonCannotSave, err.Error())
 		return ctrl.Result{}, fmt.Errorf("write profile %s: %w", req.NamespacedName, err)
 	}
-	if changed {
+	if changed || auditChanged {
 		countOperation(operationUpdate)
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Profile file is up to date", "path", r.Store.Path(sp.Namespace, sp.Name),
-		"bytes", len(data), "written", changed)
+		"bytes", len(data), "written", changed, "auditCopyWritten", auditChanged)
 	return ctrl.Result{}, r.setState(ctx, sp, profilebasev1alpha1.StateInstalled, ReasonInstalled,
 		"installed at "+r.Store.Path(sp.Namespace, sp.Name))
 }
 
 // compile resolves the profile against its namespace and spod's allowed
-// syscalls and returns the bytes to install.
-func (r *Reconciler) compile(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) ([]byte, error) {
+// syscalls and returns the bytes to install: the profile and its audit
+// copy (see seccomp.AuditCopyWithin).
+func (r *Reconciler) compile(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) (profile, audit []byte, err error) {
 	spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: r.OperatorNamespace, Name: spodv1alpha1.Name}, spod)
+	err = r.Client.Get(ctx, types.NamespacedName{Namespace: r.OperatorNamespace, Name: spodv1alpha1.Name}, spod)
 	if client.IgnoreNotFound(err) != nil {
-		return nil, fmt.Errorf("read spod configuration: %w", err)
+		return nil, nil, fmt.Errorf("read spod configuration: %w", err)
 	}
 	var lookupErr error
 	lookup := func(name string) (*seccompprofilev1beta1.SeccompProfileSpec, bool) {
@@ -107,12 +117,18 @@ func (r *Reconciler) compile(ctx context.Context, sp *seccompprofilev1beta1.Secc
 	}
 	p, err := Resolve(sp.Spec, lookup)
 	if lookupErr != nil {
-		return nil, fmt.Errorf("read base profile: %w", lookupErr)
+		return nil, nil, fmt.Errorf("read base profile: %w", lookupErr)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return Encode(p, spod.Spec.AllowedSyscalls)
+	if profile, err = Encode(p, spod.Spec.AllowedSyscalls); err != nil {
+		return nil, nil, err
+	}
+	if audit, err = seccomp.EncodeOCI(seccomp.AuditCopyWithin(p, spod.Spec.AllowedSyscalls)); err != nil {
+		return nil, nil, rejected(ReasonInvalid, "audit copy: %v", err)
+	}
+	return profile, audit, nil
 }
 
 // reject removes any installed copy (a profile that stopped complying must

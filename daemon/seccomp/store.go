@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/securityprofiles/operator/internal/podprofiles"
 )
 
 // DefaultStorageDir is the rootless profile storage that is linked into
@@ -82,6 +84,11 @@ func (s *Store) Path(namespace, name string) string {
 	return filepath.Join(s.dir, namespace, name+".json")
 }
 
+// AuditPath is the absolute path of a profile's audit-mode copy.
+func (s *Store) AuditPath(namespace, name string) string {
+	return filepath.Join(s.dir, namespace, podprofiles.AuditDir, name+".json")
+}
+
 // relPath checks that namespace and name are what the API server allows
 // (DNS labels and subdomains: no slashes, no "..") before they become a
 // path, as defence in depth behind os.Root.
@@ -105,6 +112,18 @@ func (s *Store) Write(namespace, name string, data []byte) (bool, error) {
 		return false, err
 	}
 	return s.write(namespace, rel, data)
+}
+
+// WriteAudit stores data as the profile's audit-mode copy, at
+// <namespace>/audit/<name>.json (operator/<namespace>/audit/<name>.json
+// for the kubelet), atomically as Write does.
+func (s *Store) WriteAudit(namespace, name string, data []byte) (bool, error) {
+	rel, err := relPath(namespace, name)
+	if err != nil {
+		return false, err
+	}
+	dir := filepath.Join(namespace, podprofiles.AuditDir)
+	return s.write(dir, filepath.Join(dir, filepath.Base(rel)), data)
 }
 
 // WriteOperatorProfile stores a profile the operator itself ships (such as
@@ -167,20 +186,29 @@ func (s *Store) syncDir(dir string) error {
 	return nil
 }
 
-// Remove deletes the profile's file; a missing file is not an error. It
-// reports whether a file was removed.
+// Remove deletes the profile's file and its audit-mode copy; missing
+// files are not an error. It reports whether a file was removed.
 func (s *Store) Remove(namespace, name string) (bool, error) {
 	rel, err := relPath(namespace, name)
 	if err != nil {
 		return false, err
 	}
-	if err := s.root.Remove(rel); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
+	auditDir := filepath.Join(namespace, podprofiles.AuditDir)
+	removed := false
+	for _, file := range []string{filepath.Join(auditDir, filepath.Base(rel)), rel} {
+		if err := s.root.Remove(file); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return removed, fmt.Errorf("remove %s: %w", file, err)
 		}
-		return false, fmt.Errorf("remove %s: %w", rel, err)
+		removed = true
 	}
-	// Drop the namespace directory once it is empty; a non-empty one stays.
+	if !removed {
+		return false, nil
+	}
+	// Drop the directories once empty; non-empty ones stay.
+	_ = s.root.Remove(auditDir)
 	_ = s.root.Remove(namespace)
 	return true, s.syncDir(".")
 }

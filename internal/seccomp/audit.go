@@ -38,3 +38,53 @@ func AuditCopy(p Profile) Profile {
 	}
 	return Normalize(out)
 }
+
+// AuditCopyWithin is AuditCopy for a cluster whose admin limited what
+// profiles may allow (spod allowedSyscalls): only calls of the allowed
+// syscalls are let through and logged; every other call stays blocked as
+// p blocks it, so audit mode never lets through what no profile could.
+// With no limit it is AuditCopy.
+func AuditCopyWithin(p Profile, allowed []string) Profile {
+	if len(allowed) == 0 {
+		return AuditCopy(p)
+	}
+	permitted := map[string]bool{}
+	for _, n := range allowed {
+		permitted[n] = true
+	}
+	out := p
+	out.Architectures = append([]string(nil), p.Architectures...)
+	out.Flags = append([]string(nil), p.Flags...)
+	out.Syscalls = make([]Syscall, 0, len(p.Syscalls)+1)
+	named := map[string]bool{}
+	for _, s := range p.Syscalls {
+		var logged, kept []string
+		for _, n := range s.Names {
+			named[n] = true
+			if Blocks(s.Action) && permitted[n] {
+				logged = append(logged, n)
+			} else {
+				kept = append(kept, n)
+			}
+		}
+		if len(logged) > 0 {
+			out.Syscalls = append(out.Syscalls, Syscall{Names: logged, Action: ActionLog, Args: append([]Arg(nil), s.Args...)})
+		}
+		if len(kept) > 0 {
+			s.Names, s.Args = kept, append([]Arg(nil), s.Args...)
+			out.Syscalls = append(out.Syscalls, s)
+		}
+	}
+	if Blocks(p.DefaultAction) {
+		var rest []string
+		for _, n := range allowed {
+			if !named[n] {
+				rest = append(rest, n)
+			}
+		}
+		if len(rest) > 0 {
+			out.Syscalls = append(out.Syscalls, Syscall{Names: rest, Action: ActionLog})
+		}
+	}
+	return Normalize(out)
+}

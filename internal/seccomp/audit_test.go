@@ -46,3 +46,28 @@ func TestAuditCopyKeepsAllowDefault(t *testing.T) {
 		t.Fatalf("AuditCopy(%+v) = %+v", in, got)
 	}
 }
+
+func TestAuditCopyWithinAllowedSyscalls(t *testing.T) {
+	in := Profile{
+		DefaultAction: "SCMP_ACT_ERRNO",
+		Syscalls: []Syscall{
+			{Names: []string{"read"}, Action: ActionAllow},
+			{Names: []string{"mkdir", "mount"}, Action: "SCMP_ACT_KILL"},
+		},
+	}
+	want := Profile{
+		DefaultAction: "SCMP_ACT_ERRNO",
+		Syscalls: []Syscall{
+			{Names: []string{"read"}, Action: ActionAllow},
+			{Names: []string{"getpid", "mkdir"}, Action: ActionLog},
+			{Names: []string{"mount"}, Action: "SCMP_ACT_KILL"},
+		},
+	}
+	got := AuditCopyWithin(in, []string{"read", "mkdir", "getpid"})
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("AuditCopyWithin:\n got %+v\nwant %+v", got, want)
+	}
+	if !reflect.DeepEqual(AuditCopyWithin(in, nil), AuditCopy(in)) {
+		t.Fatal("AuditCopyWithin without a limit differs from AuditCopy")
+	}
+}
