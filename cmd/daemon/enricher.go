@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	"github.com/securityprofiles/operator/daemon/auditmode"
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/daemon/recording"
 )
@@ -23,7 +24,12 @@ func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	}
 	backend := &recording.LogBackend{}
 	r.Backend = backend
-	e, err := enricher.New(o.nodeName, o.procDir, recording.Resolver{Directory: r.Directory}, recording.Sink{Backend: backend}, log)
+	// Calls of containers running a profile's audit copy go to the
+	// profile's status.auditedSyscalls.
+	audits := &auditmode.Collector{Reader: mgr.GetAPIReader(), Client: mgr.GetClient(),
+		Events: mgr.GetEventRecorder("log-enricher"), NodeName: o.nodeName}
+	sink := recording.Sink{Backend: backend, Directory: r.Directory, Audits: audits}
+	e, err := enricher.New(o.nodeName, o.procDir, recording.Resolver{Directory: r.Directory}, sink, log)
 	if err != nil {
 		return err
 	}
@@ -34,6 +40,9 @@ func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 			return err
 		}
 		return r.SetupWithManager(ctx, mgr)
+	}
+	if err := mgr.Add(manager.RunnableFunc(audits.Run)); err != nil {
+		return err
 	}
 	// A failing source stops the manager, so the container restarts.
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {

@@ -110,11 +110,20 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 			},
 		}
 		Expect(env.Client.Create(ctx(), pod)).To(Succeed())
+		// A pod bound in audit mode runs the profile's audit copy: it uses
+		// the profile just the same.
+		auditPath := "operator/" + ns + "/audit/in-use.json"
+		auditPod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "audit-pod"},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx", SecurityContext: &corev1.SecurityContext{
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: &auditPath}}}}},
+		}
+		Expect(env.Client.Create(ctx(), auditPod)).To(Succeed())
 		got := &seccompprofilev1beta1.SeccompProfile{}
 		Eventually(func(g Gomega) []string {
 			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
 			return got.Status.ActiveWorkloads
-		}, timeout).Should(Equal([]string{ns + "/test-pod"}))
+		}, timeout).Should(Equal([]string{ns + "/audit-pod", ns + "/test-pod"}))
 
 		Expect(env.Client.Delete(ctx(), sp)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateTerminating))
@@ -124,6 +133,9 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 		}
 
 		Expect(env.Client.Delete(ctx(), pod, client.GracePeriodSeconds(0))).To(Succeed())
+		Consistently(func() error { return env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got) }, 2*time.Second).Should(Succeed(),
+			"the audit-mode pod still holds the profile")
+		Expect(env.Client.Delete(ctx(), auditPod, client.GracePeriodSeconds(0))).To(Succeed())
 		Eventually(func() bool { return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)) }, timeout).Should(BeTrue())
 		for _, n := range nodes {
 			Eventually(func() error { _, err := fileOn(n, sp)(); return err }, timeout).Should(MatchError(os.ErrNotExist))

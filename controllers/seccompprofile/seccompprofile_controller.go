@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -21,10 +22,14 @@ import (
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles/finalizers,verbs=update
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilenodestatuses,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=pods;nodes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconciler keeps a SeccompProfile's status and in-use finalizer.
+// Reconciler keeps a SeccompProfile's status and in-use finalizer, and
+// answers the allow-audited-syscalls annotation.
 type Reconciler struct {
 	Client client.Client
+	// Events, when set, reports what the annotation did.
+	Events events.EventRecorder
 }
 
 // Reconcile gathers the nodes, node statuses and pods of a profile, then
@@ -39,6 +44,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		patch := client.MergeFrom(sp.DeepCopy())
 		controllerutil.AddFinalizer(sp, keys.InUseFinalizer)
 		return ctrl.Result{}, r.Client.Patch(ctx, sp, patch)
+	}
+	if !deleting && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
+		return ctrl.Result{}, r.allowAudited(ctx, sp)
 	}
 	pods, err := r.activePods(ctx, sp)
 	if err != nil {
@@ -59,9 +67,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // "<namespace>/<name>", sorted.
 func (r *Reconciler) activePods(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) ([]string, error) {
 	list := &corev1.PodList{}
-	path := podprofiles.LocalhostPath(sp.Namespace, sp.Name)
-	if err := r.Client.List(ctx, list, client.MatchingFields{podProfileIndex: path}); err != nil {
-		return nil, fmt.Errorf("list pods using %s: %w", path, err)
+	key := client.ObjectKeyFromObject(sp).String()
+	if err := r.Client.List(ctx, list, client.MatchingFields{podProfileIndex: key}); err != nil {
+		return nil, fmt.Errorf("list pods using %s: %w", key, err)
 	}
 	var out []string
 	for i := range list.Items {
@@ -124,8 +132,18 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 		sp.Status.ActiveWorkloads = pods
 		changed = true
 	}
-	if !changed {
+	pruned, err := pruneAudited(sp)
+	if err != nil {
+		return err
+	}
+	if !changed && !pruned {
 		return nil
 	}
-	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, sp, client.MergeFrom(before)))
+	// The log enricher of every node adds to status.auditedSyscalls; a
+	// write that replaces the list must not drop what one just added.
+	patch := client.MergeFrom(before)
+	if pruned {
+		patch = client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+	}
+	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, sp, patch))
 }

@@ -16,12 +16,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/securityprofiles/operator/apis/keys"
-	"github.com/securityprofiles/operator/internal/podprofiles"
-	"github.com/securityprofiles/operator/internal/seccomp"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/controllers/seccompprofile"
+	"github.com/securityprofiles/operator/internal/podprofiles"
+	"github.com/securityprofiles/operator/internal/seccomp"
 	"github.com/securityprofiles/operator/test/envtest"
 )
 
@@ -159,6 +160,46 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}
 	})
 
+	It("turns the syscalls audit mode listed into allowed ones with one annotation", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "audited", seccompprofilev1beta1.ActionErrno, "", "exit", "exit_group")
+		sp.Spec.Syscalls = append(sp.Spec.Syscalls, seccompprofilev1beta1.Syscall{Action: seccompprofilev1beta1.ActionErrno, Names: []seccompprofilev1beta1.SyscallName{"mkdir", "mount"}})
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+
+		// What the log enricher of two nodes wrote.
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		now := metav1.Now()
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		got.Status.AuditedSyscalls = []seccompprofilev1beta1.AuditedSyscall{
+			{Image: "busybox:1", Syscall: "getpid", Count: 3, FirstSeen: now, LastSeen: now},
+			{Image: "busybox:1", Syscall: "mkdir", Count: 1, FirstSeen: now, LastSeen: now},
+			{Image: "nginx:1", Syscall: "mkdir", Count: 2, FirstSeen: now, LastSeen: now},
+		}
+		Expect(env.Client.Status().Update(ctx(), got)).To(Succeed())
+		Consistently(func(g Gomega) int {
+			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+			return len(got.Status.AuditedSyscalls)
+		}, time.Second).Should(Equal(3), "the manager keeps what the nodes listed")
+
+		got.Annotations = map[string]string{keys.AllowAuditedSyscallsAnnotation: "true"}
+		Expect(env.Client.Update(ctx(), got)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+			g.Expect(got.Annotations).NotTo(HaveKey(keys.AllowAuditedSyscallsAnnotation))
+			g.Expect(got.Spec.Syscalls).To(Equal([]seccompprofilev1beta1.Syscall{
+				{Action: seccompprofilev1beta1.ActionAllow, Names: []seccompprofilev1beta1.SyscallName{"exit", "exit_group", "getpid", "mkdir"}},
+				{Action: seccompprofilev1beta1.ActionErrno, Names: []seccompprofilev1beta1.SyscallName{"mount"}},
+			}))
+			g.Expect(got.Status.AuditedSyscalls).To(BeEmpty())
+		}, timeout).Should(Succeed())
+		Eventually(func() []string { return eventReasons(ns, "audited") }, timeout).Should(ContainElement(seccompprofile.ReasonAuditedSyscallsAllowed))
+		for _, n := range nodes {
+			Eventually(func() (seccomp.Profile, error) { return auditCopyOn(n, sp)() }, timeout).Should(HaveField("Syscalls", ContainElement(
+				seccomp.Syscall{Names: []string{"exit", "exit_group", "getpid", "mkdir"}, Action: "SCMP_ACT_ALLOW"})), n.name)
+		}
+	})
+
 	It("shows a partial recorded profile as Partial and installs it on no node", func() {
 		ns := newNamespace(ctx())
 		sp := newProfile(ns, "rec-nginx-abcde", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "read")
@@ -223,3 +264,16 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}, timeout).Should(ContainElement("InvalidSeccompProfile"))
 	})
 })
+
+// eventReasons lists the reasons of the Events about one object.
+func eventReasons(ns, name string) []string {
+	events := &eventsv1.EventList{}
+	Expect(env.Client.List(ctx(), events, client.InNamespace(ns))).To(Succeed())
+	var reasons []string
+	for _, e := range events.Items {
+		if e.Regarding.Name == name {
+			reasons = append(reasons, e.Reason)
+		}
+	}
+	return reasons
+}

@@ -20,7 +20,8 @@ import (
 
 const (
 	kind = "SeccompProfile"
-	// podProfileIndex indexes pods by every operator profile path they use.
+	// podProfileIndex indexes pods by every operator profile they use, as
+	// "<namespace>/<name>", through its own path or its audit copy's.
 	podProfileIndex = "spo.seccompProfiles"
 	// nodeStatusIndex indexes node statuses by "<kind>/<profile>".
 	nodeStatusIndex = "spo.profile"
@@ -32,7 +33,11 @@ func statusKey(kind, name string) string { return kind + "/" + name }
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &corev1.Pod{}, podProfileIndex, func(o client.Object) []string {
-		return podprofiles.Seccomp(o.(*corev1.Pod))
+		var keys []string
+		for _, r := range profilesOfPod(ctx, o) {
+			keys = append(keys, r.String())
+		}
+		return keys
 	}); err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func startDaemon(ctx context.Context, n simNode) {
 func startManager(ctx context.Context) {
 	mgr, err := ctrl.NewManager(env.Config, managerOptions())
 	Expect(err).NotTo(HaveOccurred())
-	Expect((&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr)).To(Succeed())
+	Expect((&seccompprofile.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("seccompprofile-controller")}).SetupWithManager(ctx, mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

@@ -1,15 +1,23 @@
 package recording
 
 import (
+	"slices"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/securityprofiles/operator/internal/podprofiles"
 )
 
 // ContainerRef names a container of a pod on this node.
 type ContainerRef struct {
 	Namespace, Pod, Container string
+	// Image is the container's image as the pod names it.
+	Image string
+	// AuditProfile, when set, is the SeccompProfile whose audit copy the
+	// container runs (ProfileBinding mode: Audit).
+	AuditProfile *types.NamespacedName
 }
 
 // Directory maps the runtime IDs of the containers on this node to their
@@ -33,9 +41,12 @@ func (d *Directory) Update(pod *corev1.Pod) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var ids []string
+	specs := containerSpecs(pod)
 	for name, list := range ContainerIDs(pod) {
+		ref := specs[name]
+		ref.Namespace, ref.Pod, ref.Container = pod.Namespace, pod.Name, name
 		for _, id := range list {
-			d.byID[id] = ContainerRef{Namespace: pod.Namespace, Pod: pod.Name, Container: name}
+			d.byID[id] = ref
 			ids = append(ids, id)
 		}
 	}
@@ -60,4 +71,34 @@ func (d *Directory) Lookup(id string) (ContainerRef, bool) {
 	defer d.mu.RUnlock()
 	ref, ok := d.byID[id]
 	return ref, ok
+}
+
+// containerSpecs reads each container's image and, for one running a
+// profile's audit copy, that profile, from the pod's spec.
+func containerSpecs(pod *corev1.Pod) map[string]ContainerRef {
+	out := map[string]ContainerRef{}
+	var podSeccomp *corev1.SeccompProfile
+	if pod.Spec.SecurityContext != nil {
+		podSeccomp = pod.Spec.SecurityContext.SeccompProfile
+	}
+	add := func(name, image string, sc *corev1.SecurityContext) {
+		sp := podSeccomp
+		if sc != nil && sc.SeccompProfile != nil {
+			sp = sc.SeccompProfile
+		}
+		ref := ContainerRef{Image: image}
+		if sp != nil && sp.Type == corev1.SeccompProfileTypeLocalhost && sp.LocalhostProfile != nil {
+			if key, audit, ok := podprofiles.ParseLocalhostPathMode(*sp.LocalhostProfile); ok && audit {
+				ref.AuditProfile = &key
+			}
+		}
+		out[name] = ref
+	}
+	for _, c := range slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers) {
+		add(c.Name, c.Image, c.SecurityContext)
+	}
+	for _, c := range pod.Spec.EphemeralContainers {
+		add(c.Name, c.Image, c.SecurityContext)
+	}
+	return out
 }

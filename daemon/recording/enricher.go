@@ -1,6 +1,9 @@
 package recording
 
 import (
+	"time"
+
+	"github.com/securityprofiles/operator/daemon/auditmode"
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/internal/audit"
 )
@@ -18,12 +21,33 @@ func (r Resolver) Container(id string) (enricher.Container, bool) {
 	return enricher.Container{Namespace: ref.Namespace, Pod: ref.Pod, Name: ref.Container, ID: id}, true
 }
 
-// Sink feeds the log enricher's seccomp records to a LogBackend.
-type Sink struct{ Backend *LogBackend }
+// Sink feeds the log enricher's seccomp records to a LogBackend and, for
+// containers running a profile's audit copy, to an audit-mode Collector.
+type Sink struct {
+	Backend *LogBackend
+	// Directory and Audits, when set, attribute logged calls of
+	// audit-mode containers to their profile.
+	Directory *Directory
+	Audits    *auditmode.Collector
+}
 
 // Audit implements enricher.Sink.
 func (s Sink) Audit(c enricher.Container, r audit.Record, syscallName string) {
-	if r.Kind == audit.KindSeccomp {
-		s.Backend.Syscall(c.ID, syscallName)
+	if r.Kind != audit.KindSeccomp {
+		return
+	}
+	s.Backend.Syscall(c.ID, syscallName)
+	if s.Audits == nil || s.Directory == nil || r.Action != actionLogCode || syscallName == "" {
+		return
+	}
+	// Only a logged call of a container running an audit copy is one its
+	// profile would have blocked: enforcing profiles' kill records and
+	// log-all recordings are someone else's.
+	if ref, ok := s.Directory.Lookup(c.ID); ok && ref.AuditProfile != nil {
+		s.Audits.Add(auditmode.Call{Profile: *ref.AuditProfile, Image: ref.Image, Syscall: syscallName,
+			Namespace: ref.Namespace, Pod: ref.Pod, Container: ref.Container, At: time.Now()})
 	}
 }
+
+// actionLogCode is the code= of a record written for SECCOMP_RET_LOG.
+const actionLogCode = "0x7ffc0000"
