@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/daemon/agent"
+	"github.com/securityprofiles/operator/daemon/auditmode"
 	"github.com/securityprofiles/operator/daemon/enricher"
 	"github.com/securityprofiles/operator/daemon/recording"
 	"github.com/securityprofiles/operator/internal/seccompfilter"
@@ -54,8 +56,36 @@ int main(int argc, char **argv)
 }
 `
 
-// logLauncher is the compiled launcherSource.
-var logLauncher string
+// auditLauncherSource stands for runc starting a container bound in audit
+// mode: its filter logs mkdir and mkdirat (what the bound profile would
+// block) and allows everything else.
+const auditLauncherSource = `
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mkdir, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mkdirat, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_LOG),
+	};
+	struct sock_fprog prog = { .len = sizeof(insns) / sizeof(insns[0]), .filter = insns };
+	if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return 125;
+	execv(argv[1], argv + 1);
+	return 127;
+}
+`
+
+// logLauncher and auditLauncher are the compiled launchers.
+var logLauncher, auditLauncher string
 
 const nodeName = "node-rec"
 
@@ -81,6 +111,10 @@ var _ = BeforeSuite(func() {
 	Expect(os.WriteFile(filepath.Join(dir, "launcher.c"), []byte(launcherSource), 0o644)).To(Succeed())
 	logLauncher = filepath.Join(dir, "launcher")
 	out, err := exec.Command("cc", "-O2", "-o", logLauncher, filepath.Join(dir, "launcher.c")).CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), string(out))
+	Expect(os.WriteFile(filepath.Join(dir, "audit-launcher.c"), []byte(auditLauncherSource), 0o644)).To(Succeed())
+	auditLauncher = filepath.Join(dir, "audit-launcher")
+	out, err = exec.Command("cc", "-O2", "-o", auditLauncher, filepath.Join(dir, "audit-launcher.c")).CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), string(out))
 
 	env, err = envtest.Start()
@@ -113,7 +147,11 @@ var _ = BeforeSuite(func() {
 	logRec = &recording.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"), NodeName: nodeName,
 		Recorder: "logs", Backend: logs, Arch: arch, BaseProfile: "runc-v1.1.4"}
 	Expect(logRec.SetupWithManager(ctx, mgr)).To(Succeed())
-	e, err := enricher.New(nodeName, "/proc", recording.Resolver{Directory: logRec.Directory}, recording.Sink{Backend: logs}, ctrl.Log.WithName("enricher"))
+	audits := &auditmode.Collector{Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"),
+		NodeName: nodeName, Interval: 300 * time.Millisecond}
+	Expect(mgr.Add(manager.RunnableFunc(audits.Run))).To(Succeed())
+	sink := recording.Sink{Backend: logs, Directory: logRec.Directory, Audits: audits}
+	e, err := enricher.New(nodeName, "/proc", recording.Resolver{Directory: logRec.Directory}, sink, ctrl.Log.WithName("enricher"))
 	Expect(err).NotTo(HaveOccurred())
 	src, err := enricher.OpenSource(ctx, ctrl.Log, enricher.Options{AuditLog: "/nonexistent", Syslog: "/nonexistent"})
 	Expect(err).NotTo(HaveOccurred())
