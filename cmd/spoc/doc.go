@@ -1,7 +1,8 @@
 // Command spoc is the Security Profiles Operator's command line for
 // machines without Kubernetes: `spoc record` runs a command and records
 // the seccomp profile it needs with the eBPF recorder, `spoc run` runs a
-// command under a profile, and `spoc version` prints build details.
+// command under a profile (with --audit: unblocked, reporting what the
+// profile would have denied), and `spoc version` prints build details.
 //
 // Exit codes: the command's own exit code (128+N when a signal N killed
 // it), 2 for usage errors, and 125 when spoc itself failed.

@@ -43,6 +43,8 @@ type command struct {
 var commands = map[string]*command{
 	"record": {help: recordHelp, run: record, logsBuild: true},
 	"run":    {help: runHelp, run: run, logsBuild: true},
+	// The child of spoc run --audit; not listed in the usage.
+	auditExecCommand: {help: runHelp, run: auditExec},
 	"version": {help: versionHelp, run: func(args []string, _ *log.Logger) int {
 		return printVersion(args, os.Stdout)
 	}},

@@ -14,7 +14,7 @@ const runHelp = `NAME:
    spoc run - run a command using a security profile
 
 USAGE:
-   spoc run -p FILE COMMAND [ARGS...]
+   spoc run [--audit] -p FILE COMMAND [ARGS...]
 
    FILE is a SeccompProfile (YAML or JSON) or an OCI seccomp profile (JSON);
    the format is detected. spoc installs the filter right before it execs
@@ -22,17 +22,30 @@ USAGE:
    the exit code and output are the command's. A denied syscall fails with
    EPERM, or the profile's errno.
 
+   With --audit nothing is denied: COMMAND runs under the profile's audit
+   copy, in which every action that would block a call logs it instead.
+   When COMMAND exits, spoc prints to stderr the syscalls the profile would
+   have denied, how often, and which executables called them, read from
+   the kernel's audit records of a fresh audit session that COMMAND and its
+   children share; other processes are not counted. Descendants still
+   running after COMMAND exits count only until spoc stops listening. The
+   exit code is the command's. Needs root: CAP_AUDIT_READ in the host
+   network namespace, and CAP_AUDIT_CONTROL when the login uid is set.
+
 OPTIONS:
    -p, --profile FILE   the seccomp profile to apply
+       --audit          run unblocked and report what the profile would deny
    -h, --help           show this help
 `
 
 func run(args []string, logger *log.Logger) int {
 	var profile string
+	var audit bool
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	for _, n := range []string{"p", "profile"} {
 		fs.StringVar(&profile, n, "", "")
 	}
+	fs.BoolVar(&audit, "audit", false, "")
 	if code := parseFlags(fs, runHelp, args); code >= 0 {
 		return code
 	}
@@ -55,6 +68,9 @@ func run(args []string, logger *log.Logger) int {
 	path, err := exec.LookPath(command[0])
 	if err != nil {
 		return fail("run", exitFailed, "command %s: %v", command[0], err)
+	}
+	if audit {
+		return runAudit(p, path, command, logger)
 	}
 	logger.Printf("Running command with PID: %d", os.Getpid())
 	err = seccompfilter.Exec(p, path, command, os.Environ())

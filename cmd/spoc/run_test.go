@@ -82,6 +82,9 @@ func TestRunBadInput(t *testing.T) {
 		{"no execve", []string{"run", "-p", write("noexec.json", allow(`"read"`)), "true"}, 125, "does not allow execve"},
 		{"unknown command", []string{"run", "-p", write("ok2.json", allow(`"execve"`)), "no-such-command-xyz"}, 125, "executable file not found"},
 		{"unknown flag", []string{"run", "--bogus"}, 2, "flag provided but not defined"},
+		{"audit without profile", []string{"run", "--audit", "true"}, 2, "missing profile"},
+		// Checked before anything needs privileges or runs.
+		{"audit, unknown syscalls", []string{"run", "--audit", "-p", write("unknown2.json", allow(`"execve","bogus"`)), "true"}, 125, "audit copy of the profile: unknown syscalls"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -37,7 +37,7 @@ func (s Sink) Audit(c enricher.Container, r audit.Record, syscallName string) {
 		return
 	}
 	s.Backend.Syscall(c.ID, syscallName)
-	if s.Audits == nil || s.Directory == nil || r.Action != actionLogCode || syscallName == "" {
+	if s.Audits == nil || s.Directory == nil || r.Action != audit.ActionLogCode || syscallName == "" {
 		return
 	}
 	// Only a logged call of a container running an audit copy is one its
@@ -48,6 +48,3 @@ func (s Sink) Audit(c enricher.Container, r audit.Record, syscallName string) {
 			Namespace: ref.Namespace, Pod: ref.Pod, Container: ref.Container, At: time.Now()})
 	}
 }
-
-// actionLogCode is the code= of a record written for SECCOMP_RET_LOG.
-const actionLogCode = "0x7ffc0000"

@@ -42,6 +42,10 @@ var (
 	ErrMalformed = errors.New("malformed audit record")
 )
 
+// ActionLogCode is the code= of a seccomp record written for
+// SECCOMP_RET_LOG (SCMP_ACT_LOG), as the kernel prints it.
+const ActionLogCode = "0x7ffc0000"
+
 // Record is one parsed seccomp or AVC record.
 type Record struct {
 	// Kind is seccomp or selinux.

@@ -16,27 +16,35 @@ func Blocks(action string) bool { return blocking[action] }
 
 // AuditCopy derives the audit-mode profile of p: every action that would
 // block a call, the default included, becomes SCMP_ACT_LOG, so the kernel
-// lets the call through and writes one audit record per call. Calls p
-// allows stay silent, so the records are exactly the calls p would have
+// lets the call through and writes one audit record per call; and calls
+// p only logs are allowed silently instead, as their records would be
+// indistinguishable. The records are then exactly the calls p would have
 // blocked. Architectures and flags are kept, so the copy matches calls
 // the same way.
 func AuditCopy(p Profile) Profile {
 	out := p
 	out.Architectures = append([]string(nil), p.Architectures...)
 	out.Flags = append([]string(nil), p.Flags...)
-	if Blocks(out.DefaultAction) {
-		out.DefaultAction, out.DefaultErrnoRet = ActionLog, nil
-	}
+	out.DefaultAction, out.DefaultErrnoRet = auditAction(p.DefaultAction, p.DefaultErrnoRet)
 	out.Syscalls = make([]Syscall, 0, len(p.Syscalls))
 	for _, s := range p.Syscalls {
 		s.Names = append([]string(nil), s.Names...)
 		s.Args = append([]Arg(nil), s.Args...)
-		if Blocks(s.Action) {
-			s.Action, s.ErrnoRet = ActionLog, nil
-		}
+		s.Action, s.ErrnoRet = auditAction(s.Action, s.ErrnoRet)
 		out.Syscalls = append(out.Syscalls, s)
 	}
 	return Normalize(out)
+}
+
+// auditAction is what an action becomes in an audit copy.
+func auditAction(action string, errno *uint) (string, *uint) {
+	switch {
+	case Blocks(action):
+		return ActionLog, nil
+	case action == ActionLog:
+		return ActionAllow, nil
+	}
+	return action, errno
 }
 
 // AuditCopyWithin is AuditCopy for a cluster whose admin limited what
@@ -57,7 +65,14 @@ func AuditCopyWithin(p Profile, allowed []string) Profile {
 	out.Flags = append([]string(nil), p.Flags...)
 	out.Syscalls = make([]Syscall, 0, len(p.Syscalls)+1)
 	named := map[string]bool{}
+	out.DefaultAction, out.DefaultErrnoRet = p.DefaultAction, p.DefaultErrnoRet
+	if out.DefaultAction == ActionLog {
+		out.DefaultAction = ActionAllow
+	}
 	for _, s := range p.Syscalls {
+		if s.Action == ActionLog {
+			s.Action = ActionAllow
+		}
 		var logged, kept []string
 		for _, n := range s.Names {
 			named[n] = true

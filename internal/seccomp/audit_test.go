@@ -22,8 +22,8 @@ func TestAuditCopy(t *testing.T) {
 		DefaultAction: ActionLog,
 		Architectures: []string{"SCMP_ARCH_X86_64"},
 		Syscalls: []Syscall{
-			{Names: []string{"read", "write"}, Action: ActionAllow},
-			{Names: []string{"getpid", "mkdir", "ptrace"}, Action: ActionLog},
+			{Names: []string{"getpid", "read", "write"}, Action: ActionAllow},
+			{Names: []string{"mkdir", "ptrace"}, Action: ActionLog},
 			{Names: []string{"personality"}, Action: ActionAllow, Args: []Arg{{Index: 0, Value: 8, Op: "SCMP_CMP_EQ"}}},
 		},
 	}
@@ -36,6 +36,18 @@ func TestAuditCopy(t *testing.T) {
 	}
 	if _, err := EncodeOCI(got); err != nil {
 		t.Fatalf("audit copy does not encode: %v", err)
+	}
+}
+
+func TestAuditCopyAllowsWhatTheProfileOnlyLogs(t *testing.T) {
+	// The manual's profile1: default SCMP_ACT_LOG blocks nothing, so its
+	// audit copy must log nothing either.
+	got := AuditCopy(Profile{DefaultAction: ActionLog})
+	if got.DefaultAction != ActionAllow || len(got.Syscalls) != 0 {
+		t.Fatalf("AuditCopy of a log-all profile = %+v", got)
+	}
+	if w := AuditCopyWithin(Profile{DefaultAction: ActionLog}, []string{"read"}); w.DefaultAction != ActionAllow {
+		t.Fatalf("AuditCopyWithin of a log-all profile = %+v", w)
 	}
 }
 
