@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
+	"github.com/securityprofiles/operator/controllers/podgate"
 	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
 	"github.com/securityprofiles/operator/controllers/spod"
@@ -90,7 +91,7 @@ func main() {
 
 // setupControllers registers the manager's controllers.
 func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Config) error {
-	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
+	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("seccompprofile-controller")}).SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("SeccompProfile controller: %w", err)
 	}
 	recordings := &profilerecording.Reconciler{
@@ -110,6 +111,14 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 	}
 	if err := spodReconciler.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("spod controller: %w", err)
+	}
+	podGate := &podgate.Reconciler{
+		Client:            mgr.GetClient(),
+		Events:            mgr.GetEventRecorder("podgate-controller"),
+		OperatorNamespace: spodConfig.Namespace,
+	}
+	if err := podGate.SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("pod gate controller: %w", err)
 	}
 	return nil
 }
