@@ -27,7 +27,7 @@ func setupLogEnricher(ctx context.Context, log logr.Logger, mgr ctrl.Manager, o 
 	// Calls of containers running a profile's audit copy go to the
 	// profile's status.auditedSyscalls.
 	audits := &auditmode.Collector{Reader: mgr.GetAPIReader(), Client: mgr.GetClient(),
-		Events: mgr.GetEventRecorder("log-enricher"), NodeName: o.nodeName}
+		Events: mgr.GetEventRecorder("log-enricher"), NodeName: o.nodeName, Resolve: recording.AuditResolver(r.Directory)}
 	sink := recording.Sink{Backend: backend, Directory: r.Directory, Audits: audits}
 	e, err := enricher.New(o.nodeName, o.procDir, recording.Resolver{Directory: r.Directory}, sink, log)
 	if err != nil {

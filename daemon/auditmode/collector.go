@@ -71,10 +71,14 @@ type Collector struct {
 	NodeName string
 	// Interval between writes; DefaultInterval when zero.
 	Interval time.Duration
+	// Resolve, when set, lets calls of containers not known yet count
+	// once they are (see AddUnresolved).
+	Resolve Resolve
 
-	mu      sync.Mutex
-	pending map[types.NamespacedName]map[entryKey]*pending
-	dropped map[types.NamespacedName]int64
+	mu         sync.Mutex
+	pending    map[types.NamespacedName]map[entryKey]*pending
+	dropped    map[types.NamespacedName]int64
+	unresolved map[unresolvedKey]*unresolvedCalls
 }
 
 // Add records one call.
@@ -83,6 +87,12 @@ func (c *Collector) Add(call Call) {
 	auditModeCalls.WithLabelValues(c.NodeName, call.Profile.Namespace, call.Profile.Name, call.Syscall).Inc()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.addLocked(call, 1, call.At, call.At)
+}
+
+// addLocked adds count calls seen between first and last. Called with
+// c.mu held.
+func (c *Collector) addLocked(call Call, count int64, first, last time.Time) {
 	if c.pending == nil {
 		c.pending = map[types.NamespacedName]map[entryKey]*pending{}
 		c.dropped = map[types.NamespacedName]int64{}
@@ -96,14 +106,19 @@ func (c *Collector) Add(call Call) {
 	p := byEntry[k]
 	if p == nil {
 		if len(byEntry) >= maxPendingPerProfile {
-			c.dropped[call.Profile]++
+			c.dropped[call.Profile] += count
 			return
 		}
-		p = &pending{first: call.At, where: fmt.Sprintf("container %s of pod %s/%s", call.Container, call.Namespace, call.Pod)}
+		p = &pending{first: first, where: fmt.Sprintf("container %s of pod %s/%s", call.Container, call.Namespace, call.Pod)}
 		byEntry[k] = p
 	}
-	p.count++
-	p.last = call.At
+	p.count += count
+	if first.Before(p.first) {
+		p.first = first
+	}
+	if last.After(p.last) {
+		p.last = last
+	}
 }
 
 // Run writes gathered calls every Interval until ctx ends, then once
@@ -131,7 +146,11 @@ func (c *Collector) Run(ctx context.Context) error {
 // Flush writes every profile's gathered calls. A profile whose write
 // fails keeps its calls for the next Flush; a deleted one drops them.
 func (c *Collector) Flush(ctx context.Context) {
+	registerMetrics()
 	c.mu.Lock()
+	if c.Resolve != nil {
+		c.resolveWaiting(time.Now())
+	}
 	batch, dropped := c.pending, c.dropped
 	c.pending, c.dropped = nil, nil
 	c.mu.Unlock()

@@ -55,3 +55,33 @@ func TestAddBoundsPendingEntriesPerProfile(t *testing.T) {
 		g.Expect(d).To(BeEquivalentTo(5))
 	}
 }
+
+func TestUnresolvedCallsCountOnceTheContainerIsKnown(t *testing.T) {
+	g := NewWithT(t)
+	known := map[string]Call{}
+	c := &Collector{NodeName: "n", Resolve: func(id string) (Call, bool) { call, ok := known[id]; return call, ok }}
+	t0 := time.Now()
+	c.AddUnresolved("audited", "mkdir", t0)
+	c.AddUnresolved("audited", "mkdir", t0.Add(time.Second))
+	c.AddUnresolved("enforced", "mkdir", t0)
+	c.AddUnresolved("stranger", "mkdir", t0.Add(-2*unresolvedTTL))
+	c.mu.Lock()
+	c.resolveWaiting(t0)
+	c.mu.Unlock()
+	g.Expect(c.pending).To(BeEmpty(), "nothing is known yet")
+	g.Expect(c.unresolved).To(HaveLen(2), "the stranger waited too long")
+
+	profile := Call{Image: "img", Namespace: "ns", Pod: "p", Container: "c"}
+	profile.Profile.Namespace, profile.Profile.Name = "ns", "prof"
+	known["audited"], known["enforced"] = profile, Call{}
+	c.mu.Lock()
+	c.resolveWaiting(t0)
+	c.mu.Unlock()
+	g.Expect(c.unresolved).To(BeEmpty())
+	p := c.pending[profile.Profile][entryKey{"img", "mkdir"}]
+	g.Expect(p).NotTo(BeNil())
+	g.Expect(p.count).To(BeEquivalentTo(2))
+	g.Expect(p.first).To(Equal(t0))
+	g.Expect(p.last).To(Equal(t0.Add(time.Second)))
+	g.Expect(c.pending).To(HaveLen(1), "the enforced container's call is not an audit finding")
+}

@@ -35,4 +35,3 @@ func (c *nameCache) name(auditArch string, id int) string {
 	}
 	return name
 }
-

@@ -37,6 +37,15 @@ var _ = Describe("Audit mode", func() {
 				SecurityContext: &corev1.SecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: &path}}}}},
 		}
 		Expect(env.Client.Create(ctx, pod)).To(Succeed())
+		dir := GinkgoT().TempDir()
+		mkdir := func(c fakecontainer.Container, name string) {
+			cmd := exec.Command(auditLauncher, "/bin/mkdir", filepath.Join(dir, name))
+			Expect(c.Start(cmd)).To(Succeed())
+			Expect(cmd.Wait()).To(Succeed(), "audit mode never blocks")
+		}
+		// A first call before the kubelet reported the container's ID.
+		mkdir(audited, "early")
+		time.Sleep(500 * time.Millisecond)
 		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "work", ContainerID: "containerd://" + audited.ID}}
 		Expect(env.Client.Status().Update(ctx, pod)).To(Succeed())
 		// A container enforcing nothing but running the same filter, not
@@ -49,11 +58,8 @@ var _ = Describe("Audit mode", func() {
 			return a && o
 		}).WithTimeout(10 * time.Second).Should(BeTrue())
 
-		dir := GinkgoT().TempDir()
 		for i, c := range []fakecontainer.Container{audited, audited, other} {
-			cmd := exec.Command(auditLauncher, "/bin/mkdir", filepath.Join(dir, string(rune('a'+i))))
-			Expect(c.Start(cmd)).To(Succeed())
-			Expect(cmd.Wait()).To(Succeed(), "audit mode never blocks")
+			mkdir(c, string(rune('a'+i)))
 		}
 		Expect(filepath.Join(dir, "a")).To(BeADirectory())
 
@@ -64,7 +70,7 @@ var _ = Describe("Audit mode", func() {
 			a := got.Status.AuditedSyscalls[0]
 			g.Expect(a.Image).To(Equal("busybox:audit"))
 			g.Expect(a.Syscall).To(BeElementOf("mkdir", "mkdirat"))
-			g.Expect(a.Count).To(BeEquivalentTo(2), "two calls of the audited container, none of the other")
+			g.Expect(a.Count).To(BeEquivalentTo(3), "the audited container's three calls, the one before its pod named it too, none of the other's")
 			g.Expect(a.FirstSeen.Time).NotTo(BeTemporally(">", a.LastSeen.Time))
 		}).WithTimeout(15 * time.Second).Should(Succeed())
 		Eventually(func(g Gomega) []string {

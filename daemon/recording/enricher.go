@@ -43,8 +43,29 @@ func (s Sink) Audit(c enricher.Container, r audit.Record, syscallName string) {
 	// Only a logged call of a container running an audit copy is one its
 	// profile would have blocked: enforcing profiles' kill records and
 	// log-all recordings are someone else's.
-	if ref, ok := s.Directory.Lookup(c.ID); ok && ref.AuditProfile != nil {
-		s.Audits.Add(auditmode.Call{Profile: *ref.AuditProfile, Image: ref.Image, Syscall: syscallName,
-			Namespace: ref.Namespace, Pod: ref.Pod, Container: ref.Container, At: time.Now()})
+	ref, ok := s.Directory.Lookup(c.ID)
+	switch {
+	case !ok:
+		s.Audits.AddUnresolved(c.ID, syscallName, time.Now())
+	case ref.AuditProfile != nil:
+		s.Audits.Add(auditCall(ref, syscallName, time.Now()))
+	}
+}
+
+// auditCall describes a call of a container running an audit copy.
+func auditCall(ref ContainerRef, syscallName string, at time.Time) auditmode.Call {
+	return auditmode.Call{Profile: *ref.AuditProfile, Image: ref.Image, Syscall: syscallName,
+		Namespace: ref.Namespace, Pod: ref.Pod, Container: ref.Container, At: at}
+}
+
+// AuditResolver lets an audit-mode Collector resolve the calls of
+// containers the Directory learns about late.
+func AuditResolver(d *Directory) auditmode.Resolve {
+	return func(id string) (auditmode.Call, bool) {
+		ref, ok := d.Lookup(id)
+		if !ok || ref.AuditProfile == nil {
+			return auditmode.Call{}, ok
+		}
+		return auditCall(ref, "", time.Time{}), true
 	}
 }

@@ -148,7 +148,7 @@ var _ = BeforeSuite(func() {
 		Recorder: "logs", Backend: logs, Arch: arch, BaseProfile: "runc-v1.1.4"}
 	Expect(logRec.SetupWithManager(ctx, mgr)).To(Succeed())
 	audits := &auditmode.Collector{Reader: mgr.GetAPIReader(), Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"),
-		NodeName: nodeName, Interval: 300 * time.Millisecond}
+		NodeName: nodeName, Interval: 300 * time.Millisecond, Resolve: recording.AuditResolver(logRec.Directory)}
 	Expect(mgr.Add(manager.RunnableFunc(audits.Run))).To(Succeed())
 	sink := recording.Sink{Backend: logs, Directory: logRec.Directory, Audits: audits}
 	e, err := enricher.New(nodeName, "/proc", recording.Resolver{Directory: logRec.Directory}, sink, ctrl.Log.WithName("enricher"))
