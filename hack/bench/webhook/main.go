@@ -74,5 +74,8 @@ func run(calls, pods, rate int) error {
 	if err := benchHandlers(ctx, mgr, ns, calls); err != nil {
 		return err
 	}
+	if err := benchGateCheck(ctx, mgr, ns, calls); err != nil {
+		return err
+	}
 	return benchEndToEnd(ctx, c, ns, pods, rate)
 }
