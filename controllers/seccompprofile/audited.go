@@ -2,7 +2,6 @@ package seccompprofile
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -91,15 +90,19 @@ func Allow(spec *seccompprofilev1beta1.SeccompProfileSpec, names []string) {
 	slices.Sort(rule.Names)
 }
 
-// pruneAudited drops the status entries of syscalls the spec now allows
-// unconditionally, reporting whether it dropped any.
-func pruneAudited(sp *seccompprofilev1beta1.SeccompProfile) (bool, error) {
+// pruneAudited drops the status entries of syscalls the profile's own
+// rules now allow unconditionally, reporting whether it dropped any. Its
+// base profile is left out: calls a base allows were never logged.
+func pruneAudited(sp *seccompprofilev1beta1.SeccompProfile) bool {
 	if len(sp.Status.AuditedSyscalls) == 0 {
-		return false, nil
+		return false
 	}
-	p, err := seccomp.FromSpec(sp.Spec)
+	own := sp.Spec.DeepCopy()
+	own.BaseProfileName = ""
+	p, err := seccomp.FromSpec(*own)
 	if err != nil {
-		return false, fmt.Errorf("read profile: %w", err)
+		// The node reports an invalid profile; nothing to prune by.
+		return false
 	}
 	n := len(sp.Status.AuditedSyscalls)
 	sp.Status.AuditedSyscalls = slices.DeleteFunc(sp.Status.AuditedSyscalls, func(a seccompprofilev1beta1.AuditedSyscall) bool {
@@ -109,5 +112,5 @@ func pruneAudited(sp *seccompprofilev1beta1.SeccompProfile) (bool, error) {
 		sp.Status.AuditedSyscalls = nil
 		sp.Status.AuditedSyscallsDropped = 0
 	}
-	return len(sp.Status.AuditedSyscalls) != n, nil
+	return len(sp.Status.AuditedSyscalls) != n
 }

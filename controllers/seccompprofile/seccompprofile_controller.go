@@ -132,10 +132,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 		sp.Status.ActiveWorkloads = pods
 		changed = true
 	}
-	pruned, err := pruneAudited(sp)
-	if err != nil {
-		return err
-	}
+	pruned := pruneAudited(sp)
 	if !changed && !pruned {
 		return nil
 	}

@@ -162,7 +162,8 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 
 	It("turns the syscalls audit mode listed into allowed ones with one annotation", func() {
 		ns := newNamespace(ctx())
-		sp := newProfile(ns, "audited", seccompprofilev1beta1.ActionErrno, "", "exit", "exit_group")
+		// Recorded profiles build on a base: the base stays out of it.
+		sp := newProfile(ns, "audited", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "exit", "exit_group")
 		sp.Spec.Syscalls = append(sp.Spec.Syscalls, seccompprofilev1beta1.Syscall{Action: seccompprofilev1beta1.ActionErrno, Names: []seccompprofilev1beta1.SyscallName{"mkdir", "mount"}})
 		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
@@ -195,8 +196,10 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}, timeout).Should(Succeed())
 		Eventually(func() []string { return eventReasons(ns, "audited") }, timeout).Should(ContainElement(seccompprofile.ReasonAuditedSyscallsAllowed))
 		for _, n := range nodes {
-			Eventually(func() (seccomp.Profile, error) { return auditCopyOn(n, sp)() }, timeout).Should(HaveField("Syscalls", ContainElement(
-				seccomp.Syscall{Names: []string{"exit", "exit_group", "getpid", "mkdir"}, Action: "SCMP_ACT_ALLOW"})), n.name)
+			Eventually(func() (bool, error) {
+				p, err := auditCopyOn(n, sp)()
+				return seccomp.AllowsUnconditionally(p, "mkdir") && seccomp.AllowsUnconditionally(p, "getpid"), err
+			}, timeout).Should(BeTrue(), "the nodes' audit copies no longer log what is now allowed, on %s", n.name)
 		}
 	})
 
