@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
-	"golang.org/x/sys/unix"
 
 	"github.com/securityprofiles/operator/internal/audit"
 )
@@ -108,70 +106,4 @@ func TestReportSingularAndNothing(t *testing.T) {
 			"spoc: audit: the profile would have denied 1 syscall (1 call):\n" +
 			"  SYSCALL  CALLS  EXECUTABLES\n" +
 			"  setuid   1      /usr/bin/id\n"))
-}
-
-func TestNetNSIsInitial(t *testing.T) {
-	cases := []struct {
-		inode            uint64
-		release          string
-		initial, certain bool
-	}{
-		{initNetNSInode, "6.18.44-fc", true, true},
-		{initNetNSInode, "5.15.0", true, true},
-		{4026532177, "6.18.44-fc-v669", false, true},
-		{4026532177, "6.18-rc1", false, true},
-		{4026532177, "7.0.1", false, true},
-		{4026531840, "6.17.9", false, false},
-		{4026531840, "5.10.0-28-amd64", false, false},
-		{4026531840, "garbage", false, false},
-	}
-	for _, c := range cases {
-		initial, certain := netNSIsInitial(c.inode, c.release)
-		if initial != c.initial || certain != c.certain {
-			t.Errorf("netNSIsInitial(%d, %q) = %v, %v; want %v, %v", c.inode, c.release, initial, certain, c.initial, c.certain)
-		}
-	}
-}
-
-// netlinkMessage frames payload as one netlink message, padded.
-func netlinkMessage(typ uint16, payload string, length int) []byte {
-	b := make([]byte, unix.NLMSG_HDRLEN, unix.NLMSG_HDRLEN+len(payload)+unix.NLMSG_ALIGNTO)
-	binary.NativeEndian.PutUint32(b[0:4], uint32(length))
-	binary.NativeEndian.PutUint16(b[4:6], typ)
-	b = append(b, payload...)
-	for len(b)%unix.NLMSG_ALIGNTO != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-func TestEachMessage(t *testing.T) {
-	type msg struct {
-		typ     uint16
-		payload string
-	}
-	frame := func(typ uint16, payload string) []byte {
-		return netlinkMessage(typ, payload, unix.NLMSG_HDRLEN+len(payload))
-	}
-	cases := []struct {
-		name  string
-		dgram []byte
-		want  []msg
-	}{
-		{"one", frame(1326, "abc"), []msg{{1326, "abc"}}},
-		{"two, padded", append(frame(1326, "abcde"), frame(1300, "xy")...), []msg{{1326, "abcde"}, {1300, "xy"}}},
-		{"length beyond the datagram", netlinkMessage(1326, "abcd", 400), []msg{{1326, "abcd"}}},
-		{"length below the header", append(netlinkMessage(1326, "abcd", 3), frame(1300, "xy")...), nil},
-		{"short tail", append(frame(1326, "abcd"), 1, 2, 3), []msg{{1326, "abcd"}}},
-		{"empty", nil, nil},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var got []msg
-			eachMessage(c.dgram, func(typ uint16, payload []byte) {
-				got = append(got, msg{typ, string(bytes.TrimRight(payload, "\x00"))})
-			})
-			NewWithT(t).Expect(got).To(Equal(c.want))
-		})
-	}
 }

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/securityprofiles/operator/internal/auditnetlink"
 	"github.com/securityprofiles/operator/test/fakecontainer"
 	"github.com/securityprofiles/operator/test/require"
 )
@@ -145,7 +146,7 @@ func openOutsideHostNetNS(t *testing.T, opts Options) (Source, error) {
 	if err := unix.Uname(&uts); err != nil {
 		t.Fatal(err)
 	}
-	if _, certain := netNSIsInitial(0, unix.ByteSliceToString(uts.Release[:])); !certain {
+	if _, certain := auditnetlink.NetNSIsInitial(0, unix.ByteSliceToString(uts.Release[:])); !certain {
 		// CI machines run kernels that do (6.18 and later): a skip there
 		// would hide a broken check.
 		if require.InCI() {
@@ -193,26 +194,6 @@ func TestOpenSourceFallsBack(t *testing.T) {
 	src, err = openOutsideHostNetNS(t, opts)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(src.Name()).To(Equal(auditLog))
-}
-
-func TestNetNSIsInitial(t *testing.T) {
-	g := NewWithT(t)
-	for _, c := range []struct {
-		inode            uint64
-		release          string
-		initial, certain bool
-	}{
-		{initNetNSInode, "5.10.0-28-amd64", true, true},
-		{4026531840, "6.18.44-fc-v669", false, true},
-		{4026531840, "7.0", false, true},
-		{4026531840, "6.17.1", false, false},
-		{4026531840, "6.1.0-17-cloud-amd64", false, false},
-		{4026531840, "6.18rc1", false, true},
-		{4026531840, "garbage", false, false},
-	} {
-		initial, certain := netNSIsInitial(c.inode, c.release)
-		g.Expect([]bool{initial, certain}).To(Equal([]bool{c.initial, c.certain}), c.release)
-	}
 }
 
 // TestOpenSourcePrefersNetlink: in the host namespace with CAP_AUDIT_READ
