@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
-	admissionv1 "k8s.io/api/admission/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/securityprofiles/operator/webhooks/binding"
 )
@@ -20,15 +15,10 @@ import (
 // path: such a pod is never gated). Calls alternate between the handler
 // with and without the check, so drift of the machine's speed hits both.
 func benchGateCheck(ctx context.Context, mgr ctrl.Manager, ns string, calls int) error {
-	raw, err := json.Marshal(benchPod(ns, "bench-"))
+	req, err := benchRequest(ns)
 	if err != nil {
 		return err
 	}
-	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
-		UID: "bench", Operation: admissionv1.Create, Namespace: ns,
-		Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
-		Object: runtime.RawExtension{Raw: raw},
-	}}
 	off := &binding.Handler{Reader: mgr.GetCache()}
 	on := &binding.Handler{Reader: mgr.GetCache(), Gates: true}
 	without := make([]time.Duration, 0, calls)

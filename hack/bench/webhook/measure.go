@@ -24,19 +24,27 @@ import (
 	"github.com/securityprofiles/operator/webhooks/server"
 )
 
+// benchRequest is the admission request for creating the bench pod.
+func benchRequest(ns string) (admission.Request, error) {
+	raw, err := json.Marshal(benchPod(ns, "bench-"))
+	if err != nil {
+		return admission.Request{}, err
+	}
+	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
+		UID: "bench", Operation: admissionv1.Create, Namespace: ns,
+		Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+		Object: runtime.RawExtension{Raw: raw},
+	}}, nil
+}
+
 // benchHandlers times each handler directly (the decision, cache reads
 // included) and through server.Handler (adding AdmissionReview decoding
 // and encoding), as the API server's request would.
 func benchHandlers(ctx context.Context, mgr ctrl.Manager, ns string, calls int) error {
-	raw, err := json.Marshal(benchPod(ns, "bench-"))
+	req, err := benchRequest(ns)
 	if err != nil {
 		return err
 	}
-	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
-		UID: "bench", Operation: admissionv1.Create, Namespace: ns,
-		Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
-		Object: runtime.RawExtension{Raw: raw},
-	}}
 	handlers := []struct {
 		name string
 		h    admission.Handler
