@@ -188,6 +188,34 @@ spec:
 		mustKubectl("-n", ns, "wait", "sp/deny-mkdir", "--for=delete", "--timeout=60s")
 	})
 
+	It("holds a pod created before its profile at the scheduling gate until the profile is installed, then runs it confined", func() {
+		ns := newNamespace("gate")
+		mustKubectl("label", "namespace", ns, "spo.x-k8s.io/enable-binding=")
+		// One apply, the pod first: without the gate it would reach the
+		// kubelet before the profile reaches the node.
+		apply(podManifest(ns, "early", "operator/"+ns+"/late.json", "sleep 3600") + "---\n" + fmt.Sprintf(`apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: late
+  namespace: %s
+spec:
+  defaultAction: SCMP_ACT_ALLOW
+  syscalls:
+  - action: SCMP_ACT_ERRNO
+    names: [mkdir, mkdirat]
+`, ns))
+		waitReady(ns, "early")
+		Expect(mustKubectl("-n", ns, "get", "pod", "early", "-o", `jsonpath={.status.conditions[?(@.type=="spo.x-k8s.io/ProfilesInstalled")].status}`)).To(Equal("True"),
+			"the manager released the gate the webhook set")
+		Expect(mustKubectl("-n", ns, "get", "pod", "early", "-o", "jsonpath={.spec.schedulingGates}")).To(BeEmpty())
+		out, err := kubectl("-n", ns, "exec", "early", "--", "mkdir", "/tmp/denied")
+		Expect(err).To(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("Operation not permitted"))
+		reasons := mustKubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.name=early", "-o", "jsonpath={.items[*].reason}")
+		Expect(strings.Fields(reasons)).To(And(ContainElement("ProfilesInstalled"), ContainElement("Started"), Not(ContainElement("Failed"))), reasons)
+		Expect(mustKubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.name=early")).NotTo(ContainSubstring("CreateContainerError"))
+	})
+
 	It("runs a workload whose profile is its own syscalls on top of the runc base profile", func() {
 		ns := newNamespace("base")
 		apply(fmt.Sprintf(`apiVersion: security-profiles-operator.x-k8s.io/v1beta1

@@ -108,9 +108,10 @@ func recordingSpecs() {
 		Expect(mustKubectl("-n", ns, "get", "sp", "my-recording-work", "-o", "jsonpath={.spec.baseProfileName}")).To(Equal("runc-v1.1.4"))
 		Expect(mustKubectl("-n", ns, "get", "events", "--field-selector", "reason=ProfileRecorded")).To(ContainSubstring("my-recording-work"))
 
-		// Bound back to the same workload: it runs to the end, and the
-		// same workload doing one more syscall gets EPERM for it.
+		// Bound back in audit mode first: the workload doing one more
+		// syscall is not blocked, and the profile lists that syscall.
 		mustKubectl("-n", ns, "delete", "profilerecording", "my-recording")
+		patchSpod(`{"spec":{"enableLogEnricher":true}}`, `{"spec":{"enableLogEnricher":false}}`)
 		apply(fmt.Sprintf(`apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
 kind: ProfileBinding
 metadata:
@@ -119,7 +120,24 @@ metadata:
 spec:
   profileRef: {kind: SeccompProfile, name: my-recording-work}
   image: localhost/busybox:local
+  mode: Audit
 `, ns))
+		apply(workloadPod(ns, "audit-extra", "replay", extraScript, "work"))
+		started := time.Now()
+		Expect(waitSucceeded(ns, "audit-extra")).To(And(HavePrefix("Succeeded"), ContainSubstring("recorded workload")), "audit mode blocks nothing")
+		Expect(mustKubectl("-n", ns, "get", "pod", "audit-extra", "-o", "jsonpath={.spec.containers[0].securityContext.seccompProfile.localhostProfile}")).
+			To(Equal("operator/" + ns + "/audit/my-recording-work.json"))
+		Eventually(func() string {
+			out, _ := kubectl("-n", ns, "get", "sp", "my-recording-work", "-o", `jsonpath={range .status.auditedSyscalls[*]}{.image} {.syscall} {.count}{"\n"}{end}`)
+			return out
+		}, 30*time.Second, time.Second).Should(MatchRegexp(`(?m)^localhost/busybox:local mkdir(at)? 1$`))
+		GinkgoWriter.Printf("audited mkdir listed %s after the audit-mode pod started\n", time.Since(started).Round(time.Second))
+		Expect(mustKubectl("-n", ns, "get", "events", "--field-selector", "reason=AuditedSyscall", "-o", "jsonpath={.items[*].message}")).
+			To(MatchRegexp(`container work of pod ` + ns + `/audit-extra \(image localhost/busybox:local\) called mkdir(at)? on node `))
+
+		// Switched to enforce: the same workload runs to the end, and
+		// the one doing one more syscall gets EPERM for it.
+		mustKubectl("-n", ns, "patch", "profilebinding", "replay", "--type=merge", "-p", `{"spec":{"mode":"Enforce"}}`)
 		apply(workloadPod(ns, "replay", "replay", recordedScript, "work"))
 		out := waitSucceeded(ns, "replay")
 		Expect(out).To(And(HavePrefix("Succeeded"), ContainSubstring("recorded workload")))
@@ -128,6 +146,27 @@ spec:
 		apply(workloadPod(ns, "replay-extra", "replay", extraScript, "work"))
 		out = waitSucceeded(ns, "replay-extra")
 		Expect(out).To(And(HavePrefix("Failed"), ContainSubstring("recorded workload"), ContainSubstring("Operation not permitted")))
+
+		// One annotation turns what audit mode saw into allowed syscalls.
+		mustKubectl("-n", ns, "annotate", "sp", "my-recording-work", "spo.x-k8s.io/allow-audited-syscalls=true")
+		Eventually(func() string { return allowed(ns, "my-recording-work") }, 30*time.Second, time.Second).Should(ContainSubstring("mkdir"))
+		// The list is pruned by the pass after the spec change.
+		Eventually(func() string {
+			out, _ := kubectl("-n", ns, "get", "sp", "my-recording-work", "-o", "jsonpath={.status.auditedSyscalls}")
+			return out
+		}, 30*time.Second, time.Second).Should(BeEmpty())
+		waitInstalled(ns, "my-recording-work")
+		// The node rewrites the file right after the spec change, but the
+		// profile's status may still be the previous generation's: a pod
+		// started in between gets the old file, so allow a second run.
+		attempt := 0
+		Eventually(func() string {
+			attempt++
+			name := fmt.Sprintf("replay-allowed-%d", attempt)
+			apply(workloadPod(ns, name, "replay", extraScript, "work"))
+			return waitSucceeded(ns, name)
+		}, 3*time.Minute, time.Second).Should(HavePrefix("Succeeded"))
+		Expect(attempt).To(BeNumerically("<=", 2))
 	})
 
 	It("records a two-container pod from the audit log through the log enricher", func() {
