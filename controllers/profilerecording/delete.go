@@ -101,6 +101,7 @@ func partialsOf(profiles []seccompprofilev1beta1.SeccompProfile) []seccompprofil
 func (r *Reconciler) applyMerged(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, merged []seccompprofilev1beta1.SeccompProfile) error {
 	for i := range merged {
 		want := merged[i].DeepCopy()
+		want.Spec.Disabled = rec.Spec.DisableProfileAfterRecording
 		got := &seccompprofilev1beta1.SeccompProfile{}
 		err := r.Client.Get(ctx, client.ObjectKeyFromObject(want), got)
 		if apierrors.IsNotFound(err) {

@@ -203,6 +203,34 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}
 	})
 
+	It("keeps a disabled profile in the API, removes it from every node, reports Disabled, and installs it again when enabled", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "toggled", seccompprofilev1beta1.ActionErrno, "", "exit", "exit_group")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		got.Spec.Disabled = true
+		Expect(env.Client.Update(ctx(), got)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateDisabled))
+		for _, n := range nodes {
+			Eventually(func() error { _, err := fileOn(n, sp)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
+			_, err := auditCopyOn(n, sp)()
+			Expect(err).To(MatchError(os.ErrNotExist), n.name)
+		}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		Expect(got.Status.ReadyCondition().Status).To(Equal(metav1.ConditionFalse))
+		Expect(got.Status.ReadyCondition().Reason).To(Equal("ProfileDisabled"))
+
+		got.Spec.Disabled = false
+		Expect(env.Client.Update(ctx(), got)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		for _, n := range nodes {
+			Expect(fileOn(n, sp)()).NotTo(BeEmpty(), n.name)
+		}
+	})
+
 	It("shows a partial recorded profile as Partial and installs it on no node", func() {
 		ns := newNamespace(ctx())
 		sp := newProfile(ns, "rec-nginx-abcde", seccompprofilev1beta1.ActionErrno, "runc-v1.1.4", "read")

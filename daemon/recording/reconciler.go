@@ -226,11 +226,12 @@ func (r *Reconciler) collect(ids []string) (Collected, error) {
 // that the recording did not make is left alone.
 func (r *Reconciler) writeProfile(ctx context.Context, t *tracked, tg Target, got Collected) error {
 	rec := &profilerecordingv1alpha1.ProfileRecording{}
-	merge := false
+	merge, disable := false, false
 	err := r.Client.Get(ctx, types.NamespacedName{Namespace: t.pod.Namespace, Name: tg.Recording}, rec)
 	switch {
 	case err == nil:
 		merge = rec.Spec.MergeStrategy == profilerecordingv1alpha1.MergeContainers
+		disable = rec.Spec.DisableProfileAfterRecording
 	case !apierrors.IsNotFound(err):
 		return fmt.Errorf("read recording %s: %w", tg.Recording, err)
 	}
@@ -238,6 +239,8 @@ func (r *Reconciler) writeProfile(ctx context.Context, t *tracked, tg Target, go
 	if err != nil {
 		return err
 	}
+	// Reviewed before any node enforces it, when the recording asks.
+	desired.Spec.Disabled = disable
 	existing := &seccompprofilev1beta1.SeccompProfile{}
 	err = r.Client.Get(ctx, client.ObjectKeyFromObject(desired), existing)
 	switch {

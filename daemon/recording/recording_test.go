@@ -134,6 +134,11 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 	It("makes one Partial profile per pod of a merged recording, with the manual's labels, merged when the recording goes", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
 		recordingOf(ctx, ns, "merged", profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.MergeContainers)
+		// Reviewed before enforced: every profile it makes is disabled.
+		rec := &profilerecordingv1alpha1.ProfileRecording{}
+		Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "merged"}, rec)).To(Succeed())
+		rec.Spec.DisableProfileAfterRecording = true
+		Expect(env.Client.Update(ctx, rec)).To(Succeed())
 		for i, argv := range [][]string{{"/bin/true"}, {"/bin/true"}, {"/bin/sh", "-c", "mknod /tmp/spo-fifo-$$ p; rm -f /tmp/spo-fifo-$$"}} {
 			c := fakecontainer.New(GinkgoT())
 			pod := startPod(ctx, ns, "nginx-deploy-"+[]string{"gmbrj", "lclnb", "wdv2r"}[i], "merged", "bpf", c)
@@ -150,10 +155,12 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 		_, names = profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work-nginx-deploy-gmbrj"})
 		Expect(names).NotTo(ContainElement("mknodat"))
 
+		Expect(sp.Spec.Disabled).To(BeTrue(), "disableProfileAfterRecording")
+
 		// Deleting the recording merges the three into one profile.
-		rec := &profilerecordingv1alpha1.ProfileRecording{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "merged"}}
 		Expect(env.Client.Delete(ctx, rec)).To(Succeed())
 		merged, names := profileNames(ctx, client.ObjectKey{Namespace: ns, Name: "merged-work"})
+		Expect(merged.Spec.Disabled).To(BeTrue(), "the merged profile is created disabled too")
 		Expect(names).To(ContainElements("mknodat", "execve", "exit_group"))
 		Expect(merged.Labels).To(Equal(map[string]string{keys.RecordingIDLabel: "merged"}))
 		Expect(merged.Spec.BaseProfileName).To(Equal("runc-v1.1.4"))

@@ -29,6 +29,7 @@ const (
 	ReasonNodeStatus   = "CannotUpdateNodeStatus"
 	ReasonInstalled    = "ProfileInstalled"
 	ReasonBaseNotFound = "BaseProfileNotFound"
+	ReasonDisabled     = "ProfileDisabled"
 )
 
 // RejectedError says why a profile cannot be installed as it is; retrying

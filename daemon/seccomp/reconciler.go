@@ -58,6 +58,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// object; it goes when the object does.
 		return ctrl.Result{}, r.setState(ctx, sp, profilebasev1alpha1.StateTerminating, "Terminating", "profile is being deleted")
 	}
+	if sp.Spec.Disabled {
+		return ctrl.Result{}, r.disable(ctx, sp)
+	}
 	if r.Unsupported != nil {
 		countError(ReasonNotSupported)
 		return ctrl.Result{}, r.reject(ctx, sp, &RejectedError{Reason: ReasonNotSupported, Message: r.Unsupported.Error()})
@@ -170,6 +173,20 @@ func (r *Reconciler) setState(ctx context.Context, sp *seccompprofilev1beta1.Sec
 			"Not installed on node %s: %s", r.Status.NodeName, message)
 	}
 	return nil
+}
+
+// disable removes the profile's files from this node and reports it
+// Disabled; the object stays, and enabling it installs it again.
+func (r *Reconciler) disable(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) error {
+	removed, err := r.Store.Remove(sp.Namespace, sp.Name)
+	if err != nil {
+		countError(ReasonCannotRemove)
+		return fmt.Errorf("remove disabled profile: %w", err)
+	}
+	if removed {
+		countOperation(operationDelete)
+	}
+	return r.setState(ctx, sp, profilebasev1alpha1.StateDisabled, ReasonDisabled, "spec.disabled is set: not installed on this node")
 }
 
 // reconcileGone removes the file and this node's status of a profile that

@@ -6,7 +6,7 @@ import (
 )
 
 // ProfileState is where a profile is in its life on the nodes.
-// +kubebuilder:validation:Enum=Pending;InProgress;Installed;Terminating;Partial;Error
+// +kubebuilder:validation:Enum=Pending;InProgress;Installed;Terminating;Partial;Disabled;Error
 type ProfileState string
 
 // The states, from worst to best. A profile's state is the lowest state of
@@ -16,6 +16,9 @@ const (
 	StateError ProfileState = "Error"
 	// StateTerminating means the profile is being removed from the nodes.
 	StateTerminating ProfileState = "Terminating"
+	// StateDisabled means the profile is kept in the API but removed from
+	// the nodes (spec.disabled).
+	StateDisabled ProfileState = "Disabled"
 	// StatePartial marks a recorded per-container profile waiting for merge.
 	StatePartial ProfileState = "Partial"
 	// StatePending means no node has reported yet.
@@ -29,10 +32,11 @@ const (
 var stateRank = map[ProfileState]int{
 	StateError:       0,
 	StateTerminating: 1,
-	StatePartial:     2,
-	StatePending:     3,
-	StateInProgress:  4,
-	StateInstalled:   5,
+	StateDisabled:    2,
+	StatePartial:     3,
+	StatePending:     4,
+	StateInProgress:  5,
+	StateInstalled:   6,
 }
 
 // Rank orders states from worst (0, Error) to best (Installed). An unknown
@@ -51,7 +55,8 @@ const ConditionReady = "Ready"
 // StatusBase is the part of the status every profile kind shares.
 type StatusBase struct {
 	// status is the lowest state of this profile over all nodes:
-	// Error < Terminating < Partial < Pending < InProgress < Installed.
+	// Error < Terminating < Disabled < Partial < Pending < InProgress <
+	// Installed.
 	// +optional
 	Status ProfileState `json:"status,omitempty"`
 

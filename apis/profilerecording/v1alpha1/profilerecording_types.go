@@ -57,6 +57,12 @@ type ProfileRecordingSpec struct {
 	// +kubebuilder:default=none
 	MergeStrategy MergeStrategy `json:"mergeStrategy,omitempty"`
 
+	// disableProfileAfterRecording creates the recorded SeccompProfiles
+	// with spec.disabled set, so they can be reviewed before any node
+	// enforces them; set disabled to false to install one.
+	// +optional
+	DisableProfileAfterRecording bool `json:"disableProfileAfterRecording,omitempty"`
+
 	// podSelector selects the pods to record in the recording's namespace.
 	// +required
 	PodSelector metav1.LabelSelector `json:"podSelector"`

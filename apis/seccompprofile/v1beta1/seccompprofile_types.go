@@ -36,6 +36,14 @@ type Operator string
 
 // SeccompProfileSpec is a seccomp filter in the OCI runtime-spec shape.
 type SeccompProfileSpec struct {
+	// disabled keeps the profile in the API but off the nodes: each node
+	// removes its file (and audit copy) and the profile reads Disabled.
+	// Running containers keep the filter they started with; new pods
+	// that use the profile wait at the scheduling gate (or fail to start
+	// without it) until it is enabled again.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+
 	// defaultAction is what happens to a syscall that no rule matches, e.g.
 	// SCMP_ACT_ERRNO to deny it or SCMP_ACT_LOG to only log it.
 	// +required
