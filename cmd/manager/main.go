@@ -47,6 +47,7 @@ func main() {
 	flag.StringVar(&spodConfig.WebhookImage, "webhook-image", spodConfig.WebhookImage, "Image of the webhook server (RELATED_IMAGE_WEBHOOK).")
 	flag.StringVar(&spodConfig.SelinuxdImage, "selinuxd-image", spodConfig.SelinuxdImage, "Image of selinuxd (RELATED_IMAGE_SELINUXD).")
 	flag.Parse()
+	spodConfig.WatchNamespace = watchNamespace(os.Getenv("RESTRICT_TO_NAMESPACE"), os.Getenv("OLM_TARGET_NAMESPACES"))
 
 	log := logging.Setup("manager", verbosity)
 	if err := spodConfig.Validate(); err != nil {
@@ -60,7 +61,7 @@ func main() {
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme.New(),
-		Cache:                  cacheOptions(spodConfig.Namespace, watchNamespace(os.Getenv("RESTRICT_TO_NAMESPACE"), os.Getenv("OLM_TARGET_NAMESPACES"))),
+		Cache:                  cacheOptions(spodConfig.Namespace, spodConfig.WatchNamespace),
 		Metrics:                metricsserving.Options(metricsAddr, ""),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"os"
+	"strings"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -34,6 +35,9 @@ type options struct {
 	// schedulingGates is spod's enableSchedulingGates, rendered by the
 	// manager into the Deployment.
 	schedulingGates bool
+	// gateNamespaces limits the gate to the namespaces the manager
+	// watches (comma-separated; all when empty).
+	gateNamespaces string
 }
 
 func main() {
@@ -45,6 +49,7 @@ func main() {
 	flag.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so only one replica writes binding and recording status; every replica serves admission.")
 	flag.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
 	flag.BoolVar(&o.schedulingGates, "scheduling-gates", true, "Hold pods whose seccomp profiles are not Installed yet at the scheduling gate "+keys.ProfilesInstalledGate+" until the manager releases them.")
+	flag.StringVar(&o.gateNamespaces, "gate-namespaces", "", "Comma-separated namespaces whose pods the scheduling gate applies to: the ones a namespace-restricted manager watches. All when empty.")
 	flag.Parse()
 
 	log := logging.Setup("webhook", o.verbosity)
@@ -58,7 +63,7 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	if err := setup(ctx, mgr, binding.Options{DisableSchedulingGates: !o.schedulingGates}); err != nil {
+	if err := setup(ctx, mgr, binding.Options{DisableSchedulingGates: !o.schedulingGates, GateNamespaces: splitList(o.gateNamespaces)}); err != nil {
 		log.Error(err, "Unable to set up the webhooks")
 		os.Exit(1)
 	}
@@ -110,4 +115,15 @@ func setup(ctx context.Context, mgr ctrl.Manager, bindingOpts binding.Options) e
 		return err
 	}
 	return mgr.AddReadyzCheck("cache", server.CacheSynced(mgr.GetCache()))
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

@@ -50,6 +50,11 @@ type Config struct {
 	// certificates (REQUIRE_CERT_MANAGER=true): without it spod reports
 	// ERROR instead of the manager issuing its own.
 	RequireCertManager bool
+	// WatchNamespace, when set (RESTRICT_TO_NAMESPACE or a single OLM
+	// target namespace), is the one namespace whose profiles the operator
+	// handles; the webhook then holds pods at the scheduling gate only
+	// there, since the manager releases no pod elsewhere.
+	WatchNamespace string
 }
 
 // ConfigFromEnv reads the manager's environment: OPERATOR_NAMESPACE,

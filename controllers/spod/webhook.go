@@ -86,7 +86,7 @@ func webhookContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container 
 	return corev1.Container{
 		Name:  "webhook",
 		Image: cfg.WebhookImage,
-		Args:  webhookArgs(spec),
+		Args:  webhookArgs(spec, cfg),
 		Env:   []corev1.EnvVar{{Name: EnvOperatorNamespace, Value: cfg.Namespace}},
 		Ports: []corev1.ContainerPort{{Name: "webhook", ContainerPort: webhookPort, Protocol: corev1.ProtocolTCP}},
 		SecurityContext: &corev1.SecurityContext{
@@ -103,10 +103,13 @@ func webhookContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container 
 
 // webhookArgs are the webhook's flags. Turning scheduling gates off
 // changes the pod template, so the webhook rolls out with the new mode.
-func webhookArgs(spec *spodv1alpha1.SPODSpec) []string {
+func webhookArgs(spec *spodv1alpha1.SPODSpec, cfg Config) []string {
 	args := []string{verbosityArg(spec)}
-	if !spec.SchedulingGatesEnabled() {
+	switch {
+	case !spec.SchedulingGatesEnabled():
 		args = append(args, "--scheduling-gates=false")
+	case cfg.WatchNamespace != "":
+		args = append(args, "--gate-namespaces="+cfg.WatchNamespace+","+cfg.Namespace)
 	}
 	return args
 }

@@ -26,6 +26,11 @@ func TestBuildWebhook(t *testing.T) {
 		t.Errorf("enableSchedulingGates false: webhook args %v", args)
 	}
 	spec.EnableSchedulingGates = nil
+	restricted := testConfig
+	restricted.WatchNamespace = "team-a"
+	if args := BuildWebhookDeployment(spec, restricted).Spec.Template.Spec.Containers[0].Args; len(args) != 2 || args[1] != "--gate-namespaces=team-a,spo" {
+		t.Errorf("restricted to a namespace: webhook args %v", args)
+	}
 	svc := BuildWebhookService(testConfig)
 	mwc := BuildWebhookConfiguration(spec, testConfig, true, nil)
 	for _, h := range mwc.Webhooks {

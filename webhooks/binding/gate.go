@@ -25,7 +25,8 @@ const maxWaitingListed = 5
 // never copied: this runs for every pod in a labelled namespace, and a
 // pod whose profiles are all Installed must cost no more than a few cache
 // reads.
-func waitingFor(ctx context.Context, r client.Reader, pod *corev1.Pod, changes podpatch.Changes) ([]string, error) {
+// Profiles in namespaces gated reports false for are not waited for.
+func waitingFor(ctx context.Context, r client.Reader, pod *corev1.Pod, changes podpatch.Changes, gated func(string) bool) ([]string, error) {
 	override := func(init bool, index int) (*corev1.SeccompProfile, bool) {
 		sec, ok := changes.Containers[podpatch.ContainerRef{Init: init, Index: index}]
 		return sec.Seccomp, ok && sec.Seccomp != nil
@@ -33,6 +34,9 @@ func waitingFor(ctx context.Context, r client.Reader, pod *corev1.Pod, changes p
 	var out []string
 	for _, path := range podprofiles.SeccompWith(pod, override) {
 		key, _ := podprofiles.ParseLocalhostPath(path)
+		if !gated(key.Namespace) {
+			continue
+		}
 		state, err := seccompState(ctx, r, key)
 		if err != nil {
 			return nil, err

@@ -98,7 +98,7 @@ var _ = Describe("binding.spo.io scheduling gate and audit mode", func() {
 		Expect(k8s.Create(ctx, b)).To(MatchError(ContainSubstring("mode Audit applies only to SeccompProfile bindings")))
 	})
 
-	It("admits the pod ungated when spod's enableSchedulingGates is false", func(ctx SpecContext) {
+	It("admits the pod ungated when spod's enableSchedulingGates is false, or outside the namespaces a restricted manager watches", func(ctx SpecContext) {
 		ns := newNamespace(ctx, bindingNS)
 		pendingSeccompProfile(ctx, ns, "later", nil)
 		newBinding(ctx, ns, "later", profilebindingv1alpha1.ProfileKindSeccomp, "later", nginx)
@@ -110,8 +110,8 @@ var _ = Describe("binding.spo.io scheduling gate and audit mode", func() {
 			Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
 			Object: runtime.RawExtension{Raw: raw},
 		}}
-		decide := func(gates bool) *corev1.Pod {
-			h := &binding.Handler{Reader: suite.Env.Client, Gates: gates}
+		decide := func(gates bool, namespaces ...string) *corev1.Pod {
+			h := &binding.Handler{Reader: suite.Env.Client, Gates: gates, GateNamespaces: namespaces}
 			resp := h.Handle(ctx, req)
 			Expect(resp.Allowed).To(BeTrue())
 			out, err := podpatch.Apply(pod, resp.Patches)
@@ -124,5 +124,8 @@ var _ = Describe("binding.spo.io scheduling gate and audit mode", func() {
 		admitted := decide(false)
 		Expect(admitted.Spec.SchedulingGates).To(BeEmpty())
 		Expect(admitted.Spec.Containers[0].SecurityContext).To(BeNil(), "without gates a binding to a Pending profile is not applied")
+		// A manager restricted to other namespaces would never release it.
+		Expect(decide(true, "team-a", "security-profiles-operator").Spec.SchedulingGates).To(BeEmpty())
+		Expect(decide(true, ns).Spec.SchedulingGates).To(ConsistOf(gate))
 	})
 })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +35,9 @@ type Handler struct {
 	// scheduling gate keys.ProfilesInstalledGate (spod
 	// enableSchedulingGates); the manager releases them.
 	Gates bool
+	// GateNamespaces, when set, limits the gate to pods and profiles in
+	// these namespaces (see Options).
+	GateNamespaces []string
 }
 
 // Handle mutates a pod being created.
@@ -67,7 +71,7 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 	}
 	res := Mutate(pod, bindings)
 	if h.gates(pod) {
-		waiting, err := waitingFor(ctx, h.Reader, pod, res.Changes)
+		waiting, err := waitingFor(ctx, h.Reader, pod, res.Changes, h.gatedNamespace)
 		if err != nil {
 			return admission.Errored(http.StatusInternalServerError, err)
 		}
@@ -91,7 +95,12 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 // created with spec.nodeName set bypasses the scheduler, and the API
 // server refuses scheduling gates on it.
 func (h *Handler) gates(pod *corev1.Pod) bool {
-	return h.Gates && pod.Spec.NodeName == ""
+	return h.Gates && pod.Spec.NodeName == "" && h.gatedNamespace(pod.Namespace)
+}
+
+// gatedNamespace reports whether the gate applies in namespace.
+func (h *Handler) gatedNamespace(namespace string) bool {
+	return len(h.GateNamespaces) == 0 || slices.Contains(h.GateNamespaces, namespace)
 }
 
 // recordBlocked puts a Warning Event on every binding that matched the pod

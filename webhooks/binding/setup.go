@@ -21,6 +21,10 @@ type Options struct {
 	// at once (spod enableSchedulingGates: false) instead of holding them
 	// at the scheduling gate.
 	DisableSchedulingGates bool
+	// GateNamespaces, when set, are the only namespaces whose pods and
+	// profiles the gate applies to: those the manager watches
+	// (RESTRICT_TO_NAMESPACE). It releases no pod elsewhere.
+	GateNamespaces []string
 }
 
 // Setup is Options{}.Setup: pods wait for their profiles.
@@ -40,7 +44,7 @@ func (o Options) Setup(ctx context.Context, mgr ctrl.Manager) error {
 			return fmt.Errorf("informer for %T: %w", obj, err)
 		}
 	}
-	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook"), Gates: !o.DisableSchedulingGates}
+	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook"), Gates: !o.DisableSchedulingGates, GateNamespaces: o.GateNamespaces}
 	mgr.GetWebhookServer().Register(webhookconfig.BindingPath, server.Handler(spodv1alpha1.BindingWebhookName, h))
 	if err := NewStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("binding status controller: %w", err)
