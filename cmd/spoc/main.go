@@ -25,6 +25,7 @@ COMMANDS:
    version, v  display detailed version information
    record, r   run a command and record the security profile
    run, x      run a command using a security profile
+   merge, m    merge seccomp profiles into one (-c: check a file is up to date)
    help, h     Shows a list of commands or help for one command
 
 Run 'spoc help COMMAND' or 'spoc COMMAND --help' for a command's options.
@@ -43,6 +44,8 @@ type command struct {
 var commands = map[string]*command{
 	"record": {help: recordHelp, run: record, logsBuild: true},
 	"run":    {help: runHelp, run: run, logsBuild: true},
+	// Not logsBuild: merge -c's stderr is its one-line verdict.
+	"merge": {help: mergeHelp, run: merge},
 	// The child of spoc run --audit; not listed in the usage.
 	auditExecCommand: {help: runHelp, run: auditExec},
 	"version": {help: versionHelp, run: func(args []string, _ *log.Logger) int {
@@ -50,7 +53,7 @@ var commands = map[string]*command{
 	}},
 }
 
-var aliases = map[string]string{"r": "record", "x": "run", "v": "version"}
+var aliases = map[string]string{"r": "record", "x": "run", "m": "merge", "v": "version"}
 
 func main() {
 	os.Exit(dispatch(os.Args[1:]))
@@ -124,6 +127,27 @@ func parseFlags(fs *flag.FlagSet, helpText string, args []string) int {
 		return exitUsage
 	}
 	return -1
+}
+
+// parseInterspersed is parseFlags for a subcommand whose operands are
+// files, not a command line: flags may also follow operands, and
+// everything after "--" is an operand. It returns the operands.
+func parseInterspersed(fs *flag.FlagSet, helpText string, args []string) ([]string, int) {
+	var operands []string
+	for {
+		if code := parseFlags(fs, helpText, args); code >= 0 {
+			return nil, code
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, -1
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(operands, rest...), -1
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
+	}
 }
 
 // fail prints a one-line error for a subcommand and returns code.

@@ -4,9 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/securityprofiles/operator/internal/seccomp"
@@ -20,19 +18,31 @@ USAGE:
    spoc record [command options] COMMAND [ARGS...]
 
    The command, its threads, children and orphaned descendants are recorded
-   from their first instruction until the last of them exits. Ctrl-C stops
-   the command and still writes the profile. spoc exits with the command's
-   exit code. Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.
+   from their first instruction until the last of them exits or, with
+   --no-proc-start, until spoc gets SIGINT or SIGTERM. Ctrl-C stops the
+   command and still writes the profile. Unless -q, a line on stderr tells
+   every 5 seconds how long the recording runs and how many different
+   syscalls it saw. spoc exits with the command's exit code. Needs root
+   (CAP_BPF and CAP_PERFMON) and a kernel with BTF.
+
+   COMMAND runs with spoc's user, groups and capabilities. spoc traces
+   COMMAND's execve, so, as under any debugger, a set-user-ID COMMAND is
+   elevated only when spoc runs as root or has CAP_SYS_PTRACE.
 
 OPTIONS:
    -o, --output-file FILE   where to write the profile, - for stdout
                             (default: /tmp/profile.yaml, or /tmp/profile.json
                             with -t raw-seccomp)
-   -t, --type TYPE          crd (SeccompProfile YAML) or raw-seccomp (OCI JSON)
-                            (default: crd)
+   -t, --type TYPE          seccomp or crd (SeccompProfile YAML), or
+                            raw-seccomp (OCI JSON) (default: seccomp)
    -n, --no-base-syscalls   do not add the syscalls a container runtime needs
    -b, --base-syscalls LIST comma-separated syscalls to add instead of the
                             container runtime's base set
+       --no-proc-start      record until SIGINT or SIGTERM (Ctrl-C), not
+                            until the command and its descendants exited
+       --privileged         accepted for compatibility; spoc record never
+                            drops the command's privileges
+   -q, --quiet              no progress lines
    -h, --help               show this help
 `
 
@@ -44,6 +54,10 @@ type recordOptions struct {
 	base     []string
 	command  []string
 	fullPath string
+	// noProcStart: record until SIGINT or SIGTERM, not until the
+	// command's process tree is gone.
+	noProcStart bool
+	quiet       bool
 }
 
 func record(args []string, logger *log.Logger) int {
@@ -79,12 +93,13 @@ func record(args []string, logger *log.Logger) int {
 func parseRecord(args []string) (recordOptions, int) {
 	var opts recordOptions
 	var format, base string
+	var privileged bool
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	for _, n := range []string{"o", "output-file"} {
 		fs.StringVar(&opts.output, n, "", "")
 	}
 	for _, n := range []string{"t", "type"} {
-		fs.StringVar(&format, n, string(seccomp.FormatCRD), "")
+		fs.StringVar(&format, n, typeSeccomp, "")
 	}
 	for _, n := range []string{"n", "no-base-syscalls"} {
 		fs.BoolVar(&opts.noBase, n, false, "")
@@ -92,12 +107,19 @@ func parseRecord(args []string) (recordOptions, int) {
 	for _, n := range []string{"b", "base-syscalls"} {
 		fs.StringVar(&base, n, "", "")
 	}
+	fs.BoolVar(&opts.noProcStart, "no-proc-start", false, "")
+	// Upstream runs the command as the sudo user unless --privileged;
+	// spoc record always runs it with spoc's own credentials.
+	fs.BoolVar(&privileged, "privileged", false, "")
+	for _, n := range []string{"q", "quiet"} {
+		fs.BoolVar(&opts.quiet, n, false, "")
+	}
 	if code := parseFlags(fs, recordHelp, args); code >= 0 {
 		return opts, code
 	}
-	opts.format = seccomp.Format(format)
-	if opts.format != seccomp.FormatCRD && opts.format != seccomp.FormatOCI {
-		return opts, fail("record", exitUsage, "unknown type %q: use crd or raw-seccomp", format)
+	var ok bool
+	if opts.format, ok = parseType(format); !ok {
+		return opts, fail("record", exitUsage, "unknown type %q: use %s", format, typeNames)
 	}
 	if opts.noBase && base != "" {
 		return opts, fail("record", exitUsage, "-n and -b exclude each other")
@@ -110,10 +132,7 @@ func parseRecord(args []string) (recordOptions, int) {
 		return opts, fail("record", exitUsage, "missing command (usage: spoc record [options] COMMAND [ARGS...])")
 	}
 	if opts.output == "" {
-		opts.output = filepath.Join(os.TempDir(), "profile.yaml")
-		if opts.format == seccomp.FormatOCI {
-			opts.output = filepath.Join(os.TempDir(), "profile.json")
-		}
+		opts.output = defaultOutput(opts.format)
 	}
 	path, err := exec.LookPath(opts.command[0])
 	if err != nil {
@@ -172,10 +191,7 @@ func buildProfile(opts recordOptions, res recorded, logger *log.Logger) ([]byte,
 		names = seccomp.Union(names, base)
 	}
 	p := seccomp.AllowList(names, []string{arch})
-	if opts.format == seccomp.FormatOCI {
-		return seccomp.EncodeOCI(p)
-	}
-	return seccomp.EncodeCRD(seccomp.ProfileName(opts.command[0]), p)
+	return encode(opts.format, seccomp.ProfileName(opts.command[0]), p)
 }
 
 // reportGaps logs everything that keeps the profile from being exactly

@@ -1,9 +1,7 @@
 package main_test
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -27,7 +25,8 @@ func TestRecordBadInput(t *testing.T) {
 		wantErr  string
 	}{
 		{"no command", []string{"record", "-o", filepath.Join(dir, "a.yaml")}, 2, "missing command"},
-		{"bad type", []string{"record", "-t", "json", "-o", filepath.Join(dir, "b.yaml"), "true"}, 2, `unknown type "json"`},
+		{"bad type", []string{"record", "-t", "json", "-o", filepath.Join(dir, "b.yaml"), "true"}, 2, `unknown type "json": use seccomp (or crd) or raw-seccomp`},
+		{"apparmor type", []string{"record", "-t", "apparmor", "-o", filepath.Join(dir, "b.yaml"), "true"}, 2, `unknown type "apparmor"`},
 		{"n and b", []string{"record", "-n", "-b", "read", "-o", filepath.Join(dir, "c.yaml"), "true"}, 2, "exclude each other"},
 		{"unknown base", []string{"record", "-b", "read,frobnicate", "-o", filepath.Join(dir, "d.yaml"), "true"}, 2, "unknown syscalls in -b: frobnicate"},
 		{"unknown command", []string{"record", "-o", filepath.Join(dir, "e.yaml"), "no-such-command-xyz"}, 125, "executable file not found"},
@@ -74,33 +73,21 @@ func TestRecordInterruptWritesProfile(t *testing.T) {
 	requireRecorder(t)
 	g := NewWithT(t)
 	out := filepath.Join(t.TempDir(), "sleep.yaml")
-	cmd := exec.Command(spocBin, "record", "-o", out, "sleep", "100")
-	stderr, err := cmd.StderrPipe()
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(cmd.Start()).To(Succeed())
+	rec := startSpoc(t, "record", "-o", out, "sleep", "100")
 
 	// Interrupt only once sleep sleeps (syscall 230, clock_nanosleep) under
 	// the recorder.
-	lines := bufio.NewScanner(stderr)
-	var pid string
-	for pid == "" && lines.Scan() {
-		_, pid, _ = strings.Cut(lines.Text(), "Running command with PID: ")
-	}
-	go func() {
-		for lines.Scan() {
-		}
-	}()
-	g.Expect(pid).NotTo(BeEmpty())
+	_, pid, _ := strings.Cut(rec.waitLine(t, "Running command with PID: "), "Running command with PID: ")
 	g.Eventually(func() (string, error) {
 		b, err := os.ReadFile("/proc/" + pid + "/syscall")
 		return string(b), err
 	}).WithTimeout(30 * time.Second).Should(HavePrefix("230 "))
 	start := time.Now()
-	g.Expect(cmd.Process.Signal(syscall.SIGINT)).To(Succeed())
-	err = cmd.Wait()
+	g.Expect(rec.cmd.Process.Signal(syscall.SIGINT)).To(Succeed())
+	rest := rec.wait()
 	elapsed := time.Since(start)
 
-	g.Expect(cmd.ProcessState.ExitCode()).To(Equal(130), "sleep died of SIGINT: %v", err)
+	g.Expect(rec.cmd.ProcessState.ExitCode()).To(Equal(130), "sleep died of SIGINT: %v", rest)
 	g.Expect(elapsed).To(BeNumerically("<", 2*time.Second), "the issue's bound for Ctrl-C")
 	data, err := os.ReadFile(out)
 	g.Expect(err).NotTo(HaveOccurred())

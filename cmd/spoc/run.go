@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 
-	"github.com/securityprofiles/operator/internal/seccomp"
 	"github.com/securityprofiles/operator/internal/seccompfilter"
 )
 
@@ -14,10 +13,10 @@ const runHelp = `NAME:
    spoc run - run a command using a security profile
 
 USAGE:
-   spoc run [--audit] -p FILE COMMAND [ARGS...]
+   spoc run [--audit] [-t TYPE] -p FILE COMMAND [ARGS...]
 
    FILE is a SeccompProfile (YAML or JSON) or an OCI seccomp profile (JSON);
-   the format is detected. spoc installs the filter right before it execs
+   the format is detected, and -t crd or -t raw-seccomp insists on one. spoc installs the filter right before it execs
    COMMAND (so the profile must allow execve, as with runc) and becomes it:
    the exit code and output are the command's. A denied syscall fails with
    EPERM, or the profile's errno.
@@ -34,20 +33,29 @@ USAGE:
 
 OPTIONS:
    -p, --profile FILE   the seccomp profile to apply
+   -t, --type TYPE      seccomp (either format, the default), crd or
+                        raw-seccomp; only seccomp profiles can be run
        --audit          run unblocked and report what the profile would deny
    -h, --help           show this help
 `
 
 func run(args []string, logger *log.Logger) int {
-	var profile string
+	var profile, typ string
 	var audit bool
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	for _, n := range []string{"p", "profile"} {
 		fs.StringVar(&profile, n, "", "")
 	}
+	for _, n := range []string{"t", "type"} {
+		fs.StringVar(&typ, n, typeSeccomp, "")
+	}
 	fs.BoolVar(&audit, "audit", false, "")
 	if code := parseFlags(fs, runHelp, args); code >= 0 {
 		return code
+	}
+	want, ok := parseType(typ)
+	if !ok {
+		return fail("run", exitUsage, "unsupported type %q: only seccomp profiles can be run (use %s)", typ, typeNames)
 	}
 	if profile == "" {
 		return fail("run", exitUsage, "missing profile: use -p FILE (see spoc run --help)")
@@ -57,22 +65,21 @@ func run(args []string, logger *log.Logger) int {
 		return fail("run", exitUsage, "missing command (usage: spoc run -p FILE COMMAND [ARGS...])")
 	}
 	logger.Printf("Reading file %s", profile)
-	data, err := os.ReadFile(profile)
+	f, err := readProfile(profile)
 	if err != nil {
-		return fail("run", exitFailed, "read profile: %v", err)
+		return fail("run", exitFailed, "%v", err)
 	}
-	p, _, err := seccomp.Decode(data)
-	if err != nil {
-		return fail("run", exitFailed, "%s: %v", profile, err)
+	if typ != typeSeccomp && f.format != want {
+		return fail("run", exitFailed, "%s is %s, not %s", profile, f.format, want)
 	}
 	path, err := exec.LookPath(command[0])
 	if err != nil {
 		return fail("run", exitFailed, "command %s: %v", command[0], err)
 	}
 	if audit {
-		return runAudit(p, path, command, logger)
+		return runAudit(f.profile, path, command, logger)
 	}
 	logger.Printf("Running command with PID: %d", os.Getpid())
-	err = seccompfilter.Exec(p, path, command, os.Environ())
+	err = seccompfilter.Exec(f.profile, path, command, os.Environ())
 	return fail("run", exitFailed, "%s: %v", profile, err)
 }

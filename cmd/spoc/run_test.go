@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/securityprofiles/operator/internal/seccomp"
+	"github.com/securityprofiles/operator/test/require"
 )
 
 // The manual's example: record chmod, drop chmod from the profile, and
@@ -83,6 +84,8 @@ func TestRunBadInput(t *testing.T) {
 		{"unknown command", []string{"run", "-p", write("ok2.json", allow(`"execve"`)), "no-such-command-xyz"}, 125, "executable file not found"},
 		{"unknown flag", []string{"run", "--bogus"}, 2, "flag provided but not defined"},
 		{"audit without profile", []string{"run", "--audit", "true"}, 2, "missing profile"},
+		{"apparmor type", []string{"run", "-t", "apparmor", "-p", write("ok3.json", allow(`"execve"`)), "true"}, 2, `unsupported type "apparmor": only seccomp profiles can be run`},
+		{"type not the file's", []string{"run", "-t", "crd", "-p", write("ok4.json", allow(`"execve"`)), "true"}, 125, "ok4.json is raw-seccomp, not crd"},
 		// Checked before anything needs privileges or runs.
 		{"audit, unknown syscalls", []string{"run", "--audit", "-p", write("unknown2.json", allow(`"execve","bogus"`)), "true"}, 125, "audit copy of the profile: unknown syscalls"},
 	}
@@ -99,13 +102,20 @@ func TestRunBadInput(t *testing.T) {
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"h", "record"}, {"record", "--help"}, {"r", "-h"}, {"run", "--help"}, {"x", "-h"}, {"version", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"h", "record"}, {"record", "--help"}, {"r", "-h"}, {"run", "--help"}, {"x", "-h"}, {"merge", "--help"}, {"m", "-h"}, {"h", "merge"}, {"version", "--help"}} {
 		res := spoc(t, args...)
 		if res.code != 0 || !strings.Contains(res.stdout, "USAGE:") {
 			t.Errorf("spoc %v: exit %d, stdout %q", args, res.code, res.stdout)
 		}
 	}
 	g := NewWithT(t)
+	g.Expect(spoc(t, "help").stdout).To(ContainSubstring("merge, m "))
+	recordHelp := spoc(t, "record", "--help").stdout
+	for _, flag := range []string{"seccomp or crd", "--no-proc-start", "--privileged         accepted for compatibility; spoc record never", "-q, --quiet"} {
+		g.Expect(recordHelp).To(ContainSubstring(flag))
+	}
+	g.Expect(spoc(t, "run", "--help").stdout).To(ContainSubstring("-t, --type TYPE"))
+	g.Expect(spoc(t, "merge", "--help").stdout).To(ContainSubstring("-c, --check"))
 	for _, alias := range []string{"version", "v"} {
 		res := spoc(t, alias)
 		g.Expect(res.code).To(Equal(0))
@@ -131,4 +141,19 @@ func TestNoBPFBuildSaysSo(t *testing.T) {
 	version := execute(t, nil, noBPFBin, "version")
 	g.Expect(version.stdout).To(MatchRegexp(`BuildTags: +no_bpf`))
 	g.Expect(version.stdout).To(MatchRegexp(`Libbpf: +none \(built without eBPF\)`))
+}
+
+// Upstream users pass -t seccomp to spoc run; our format names work too
+// when they match the file.
+func TestRunTypes(t *testing.T) {
+	require.Seccomp(t)
+	dir := t.TempDir()
+	oci := writeProfile(t, dir, "allow.json", `{"defaultAction":"SCMP_ACT_ALLOW"}`)
+	crd := writeProfile(t, dir, "allow.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: allow}\nspec: {defaultAction: SCMP_ACT_ALLOW}\n")
+	for _, args := range [][]string{{"-t", "seccomp", "-p", oci}, {"-t", "seccomp", "-p", crd}, {"-t", "raw-seccomp", "-p", oci}, {"--type", "crd", "-p", crd}} {
+		res := spoc(t, append(append([]string{"run"}, args...), "sh", "-c", "echo ok")...)
+		if res.code != 0 || res.stdout != "ok\n" {
+			t.Errorf("spoc run %v: exit %d, stdout %q, stderr %s", args, res.code, res.stdout, res.stderr)
+		}
+	}
 }

@@ -17,11 +17,15 @@ import (
 // SIGINT or SIGTERM, before spoc kills every process it follows.
 const killGrace = 3 * time.Second
 
+// progressInterval is how often spoc record prints a progress line.
+const progressInterval = 5 * time.Second
+
 type recorded = recorder.Result
 
 // recordCommand loads the recorder, runs the command registered from its
-// first instruction, waits for it and all its descendants, and returns
-// what they did and the command's exit code.
+// first instruction, waits for it and all its descendants (with
+// --no-proc-start, for a signal too), and returns what they did and the
+// command's exit code.
 func recordCommand(opts recordOptions, logger *log.Logger) (recorded, int, error) {
 	logger.Print("Loading bpf module")
 	r, err := recorder.Load()
@@ -55,7 +59,14 @@ func recordCommand(opts recordOptions, logger *log.Logger) (recorded, int, error
 		return recorded{}, 0, err
 	}
 	logger.Printf("Running command with PID: %d", pid)
-	status := waitTree(pid, sigs, rec, logger)
+	var tick <-chan time.Time
+	if !opts.quiet {
+		t := time.NewTicker(progressInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	w := treeWait{pid: pid, rec: rec, logger: logger, untilSignal: opts.noProcStart}
+	status := w.wait(sigs, tick)
 	res, err := rec.Syscalls()
 	return res, status, err
 }
@@ -83,36 +94,81 @@ func reapAll(out chan<- reaped) {
 	}
 }
 
-// waitTree waits for pid and all descendants and returns pid's exit code.
-// SIGINT and SIGTERM are forwarded; after killGrace, or on a second
-// signal, every process still followed is killed.
-func waitTree(pid int, sigs <-chan os.Signal, rec *recorder.Recording, logger *log.Logger) int {
+// treeWait is the state of waiting for a recorded process tree.
+type treeWait struct {
+	pid    int
+	rec    *recorder.Recording
+	logger *log.Logger
+	// untilSignal keeps recording after the tree is gone, until SIGINT or
+	// SIGTERM (--no-proc-start).
+	untilSignal bool
+
+	status    int
+	mainAlive bool
+	// deadline is set once a signal was forwarded to the command.
+	deadline <-chan time.Time
+}
+
+// wait waits for pid and all descendants (with untilSignal, for a signal
+// too) and returns pid's exit code. SIGINT and SIGTERM are forwarded;
+// after killGrace, or on a second signal, every process still followed is
+// killed. Each tick prints a progress line.
+func (w *treeWait) wait(sigs <-chan os.Signal, tick <-chan time.Time) int {
 	exits := make(chan reaped)
 	go reapAll(exits)
-	status, mainAlive := exitFailed, true
-	var deadline <-chan time.Time
+	w.status, w.mainAlive = exitFailed, true
+	start := time.Now()
 	for {
 		select {
 		case r, ok := <-exits:
-			if !ok {
-				return status
-			}
-			if r.pid == pid {
-				status, mainAlive = exitCode(r.status), false
-			}
-		case sig := <-sigs:
-			if deadline != nil {
-				killAll(pid, mainAlive, rec, syscall.SIGKILL)
+			if ok {
+				if r.pid == w.pid {
+					w.status, w.mainAlive = exitCode(r.status), false
+				}
 				continue
 			}
-			logger.Printf("Received %v, stopping the command", sig)
-			killAll(pid, mainAlive, rec, sig.(syscall.Signal))
-			deadline = time.After(killGrace)
-		case <-deadline:
-			logger.Printf("Command did not stop within %v, killing it", killGrace)
-			killAll(pid, mainAlive, rec, syscall.SIGKILL)
+			if !w.untilSignal || w.deadline != nil {
+				return w.status
+			}
+			w.logger.Print("All processes exited; still recording until SIGINT or SIGTERM")
+			exits = nil
+		case sig := <-sigs:
+			if exits == nil {
+				w.logger.Printf("Received %v, stopping the recording", sig)
+				return w.status
+			}
+			w.forward(sig.(syscall.Signal))
+		case <-w.deadline:
+			w.logger.Printf("Command did not stop within %v, killing it", killGrace)
+			killAll(w.pid, w.mainAlive, w.rec, syscall.SIGKILL)
+		case now := <-tick:
+			printProgress(now.Sub(start), w.rec)
 		}
 	}
+}
+
+// forward passes the first SIGINT or SIGTERM on to the command and kills
+// everything on the second.
+func (w *treeWait) forward(sig syscall.Signal) {
+	if w.deadline != nil {
+		killAll(w.pid, w.mainAlive, w.rec, syscall.SIGKILL)
+		return
+	}
+	w.logger.Printf("Received %v, stopping the command", sig)
+	killAll(w.pid, w.mainAlive, w.rec, sig)
+	w.deadline = time.After(killGrace)
+}
+
+// printProgress prints the progress line of a long recording. Reading
+// the recording copies one small per-CPU map value, so it is cheap.
+func printProgress(elapsed time.Duration, rec *recorder.Recording) {
+	secs := int(elapsed.Round(time.Second) / time.Second)
+	res, err := rec.Syscalls()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "spoc: recording: %d s\n", secs)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "spoc: recording: %d s, %d syscalls so far\n", secs, len(res.IDs))
 }
 
 // killAll signals the command, or once it is gone every task the

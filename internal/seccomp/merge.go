@@ -44,14 +44,29 @@ func Merge(profiles ...Profile) (Profile, error) {
 	out := Profile{DefaultAction: profiles[0].DefaultAction, DefaultErrnoRet: profiles[0].DefaultErrnoRet}
 	for i, p := range profiles {
 		if p.DefaultAction != out.DefaultAction || !sameErrno(p.DefaultErrnoRet, out.DefaultErrnoRet) {
-			return Profile{}, fmt.Errorf("merge: profile %d has default action %s, profile 0 has %s",
-				i, describe(p.DefaultAction, p.DefaultErrnoRet), describe(out.DefaultAction, out.DefaultErrnoRet))
+			return Profile{}, &DefaultActionError{
+				Index: i,
+				Got:   describe(p.DefaultAction, p.DefaultErrnoRet),
+				Want:  describe(out.DefaultAction, out.DefaultErrnoRet),
+			}
 		}
 		out.Architectures = append(out.Architectures, p.Architectures...)
 		out.Flags = append(out.Flags, p.Flags...)
 		out.Syscalls = append(out.Syscalls, p.Syscalls...)
 	}
 	return Normalize(out), nil
+}
+
+// DefaultActionError is Merge's error for profiles whose default actions
+// differ: profile Index has Got, profile 0 has Want (each an action, with
+// its errno in parentheses if set).
+type DefaultActionError struct {
+	Index     int
+	Got, Want string
+}
+
+func (e *DefaultActionError) Error() string {
+	return fmt.Sprintf("merge: profile %d has default action %s, profile 0 has %s", e.Index, e.Got, e.Want)
 }
 
 // Normalize returns a copy of p with architectures, flags and every rule's

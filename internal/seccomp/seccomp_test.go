@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -123,8 +124,11 @@ func TestMerge(t *testing.T) {
 		},
 	}))
 
-	_, err = Merge(a, Profile{DefaultAction: "SCMP_ACT_LOG"})
-	g.Expect(err).To(MatchError(ContainSubstring("default action SCMP_ACT_LOG")))
+	_, err = Merge(a, a, Profile{DefaultAction: "SCMP_ACT_LOG"})
+	g.Expect(err).To(MatchError("merge: profile 2 has default action SCMP_ACT_LOG, profile 0 has SCMP_ACT_ERRNO"))
+	var mismatch *DefaultActionError
+	g.Expect(errors.As(err, &mismatch)).To(BeTrue())
+	g.Expect(mismatch.Index).To(Equal(2))
 	_, err = Merge()
 	g.Expect(err).To(HaveOccurred())
 }
