@@ -117,6 +117,7 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 		Client:            mgr.GetClient(),
 		Events:            mgr.GetEventRecorder("podgate-controller"),
 		OperatorNamespace: spodConfig.Namespace,
+		WatchNamespace:    spodConfig.WatchNamespace,
 	}
 	if err := podGate.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("pod gate controller: %w", err)

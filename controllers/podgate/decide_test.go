@@ -81,3 +81,13 @@ func TestJoin(t *testing.T) {
 	g.Expect(join(long, 21)).To(Equal("aaaa; and 2 more"))
 	g.Expect(join([]string{"aaaaaaaa"}, 6)).To(Equal("aaa..."))
 }
+
+func TestWatchedNamespaces(t *testing.T) {
+	g := NewWithT(t)
+	all := &Reconciler{OperatorNamespace: "spo"}
+	g.Expect(all.watched("anything")).To(BeTrue())
+	restricted := &Reconciler{OperatorNamespace: "spo", WatchNamespace: "team-a"}
+	g.Expect(restricted.watched("team-a")).To(BeTrue())
+	g.Expect(restricted.watched("spo")).To(BeTrue())
+	g.Expect(restricted.watched("team-b")).To(BeFalse(), "the restricted cache cannot read team-b's profiles")
+}

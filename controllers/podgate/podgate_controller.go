@@ -34,6 +34,11 @@ type Reconciler struct {
 	Events events.EventRecorder
 	// OperatorNamespace is where the spod object lives.
 	OperatorNamespace string
+	// WatchNamespace, when set (RESTRICT_TO_NAMESPACE), is the one
+	// namespace besides the operator's whose profiles the manager caches;
+	// profiles elsewhere are not waited for (the webhook does not gate on
+	// them either).
+	WatchNamespace string
 
 	mu sync.Mutex
 	// held are the pods the gate holds, as of their last reconcile; its
@@ -91,6 +96,9 @@ func (r *Reconciler) profiles(ctx context.Context, pod *corev1.Pod) ([]Profile, 
 	refs := referenced(pod)
 	out := make([]Profile, 0, len(refs))
 	for _, key := range refs {
+		if !r.watched(key.Namespace) {
+			continue
+		}
 		sp := &seccompprofilev1beta1.SeccompProfile{}
 		err := r.Client.Get(ctx, key, sp)
 		if apierrors.IsNotFound(err) {
@@ -133,3 +141,8 @@ func hasGate(o client.Object) bool {
 }
 
 func isOurGate(g corev1.PodSchedulingGate) bool { return g.Name == keys.ProfilesInstalledGate }
+
+// watched reports whether the manager caches profiles of namespace.
+func (r *Reconciler) watched(namespace string) bool {
+	return r.WatchNamespace == "" || namespace == r.WatchNamespace || namespace == r.OperatorNamespace
+}
