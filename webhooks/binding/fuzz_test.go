@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	"github.com/securityprofiles/operator/internal/podpatch"
@@ -23,6 +24,7 @@ var patchPath = regexp.MustCompile(`^(/metadata/annotations(/spo\.x-k8s\.io~1bin
 func FuzzMutate(f *testing.F) {
 	f.Add([]byte(`{"spec":{"containers":[{"name":"c","image":"nginx:1.19.1"}]}}`), "nginx:1.19.1", "operator/ns/p.json", "t.process", true)
 	f.Add([]byte(`{"metadata":{"annotations":{"spo.x-k8s.io/bindings":"x"}},"spec":{"securityContext":{"seccompProfile":{"type":"RuntimeDefault"}},"initContainers":[{"name":"i","image":"*","securityContext":{"seLinuxOptions":{"level":"s0"}}}],"containers":[{"name":"c","image":"a","securityContext":{}}]}}`), "*", "", "x", false)
+	f.Add([]byte(`{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"a"},{"name":"d","image":"b","securityContext":{"seccompProfile":{"type":"RuntimeDefault"}}}]}}`), "b", "operator/ns/p.json", "t.process", false)
 	f.Add([]byte(`{"metadata":{"annotations":{"record.spo.x-k8s.io/c":"r/logs/SeccompProfile"}},"spec":{"containers":[{"name":"c","image":"a"},{"name":"c","image":"a"}]}}`), "a", "p", "", true)
 	f.Fuzz(func(t *testing.T, raw []byte, image, value, selType string, blocked bool) {
 		// Real bindings and pods come from JSON, so their strings are
@@ -42,6 +44,9 @@ func FuzzMutate(f *testing.F) {
 		if selType == "" {
 			bindings[1].Reason, bindings[1].Problem = ReasonProfileNotFound, "missing"
 		}
+		// A podSelector-only binding competes with both: it ranks
+		// between "*" and an exact image.
+		bindings = append(bindings, Binding{Name: "sel", Selector: labels.SelectorFromSet(labels.Set{"app": "web"}), Kind: profilebindingv1alpha1.ProfileKindSeccomp, Value: "operator/ns/sel.json"})
 		if blocked {
 			bindings = append(bindings, Binding{Name: "raw", Image: image, Kind: "RawSelinuxProfile"})
 		}

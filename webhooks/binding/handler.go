@@ -56,13 +56,21 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("list ProfileBindings: %w", err))
 	}
 	var bindings []Binding
+	var invalid []string
 	byName := map[string]*profilebindingv1alpha1.ProfileBinding{}
 	for i := range list.Items {
 		b := &list.Items[i]
-		if b.DeletionTimestamp != nil || !Relevant(pod, b.Spec.Image) {
+		if b.DeletionTimestamp != nil {
 			continue
 		}
-		resolved, err := resolve(ctx, h.Reader, b, h.gates(pod))
+		selector, relevant, err := Relevant(pod, &b.Spec)
+		if err != nil {
+			invalid = append(invalid, fmt.Sprintf("ProfileBinding %s not applied: %v", b.Name, err))
+		}
+		if !relevant {
+			continue
+		}
+		resolved, err := resolve(ctx, h.Reader, b, selector, h.gates(pod))
 		if err != nil {
 			return admission.Errored(http.StatusInternalServerError, err)
 		}
@@ -70,6 +78,7 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		byName[b.Name] = b
 	}
 	res := Mutate(pod, bindings)
+	res.Warnings = append(res.Warnings, invalid...)
 	if h.gates(pod) {
 		waiting, err := waitingFor(ctx, h.Reader, pod, res.Changes, h.gatedNamespace)
 		if err != nil {

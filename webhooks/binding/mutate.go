@@ -7,6 +7,8 @@ import (
 
 	"gomodules.xyz/jsonpatch/v2"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
@@ -18,8 +20,11 @@ import (
 type Binding struct {
 	// Name is the ProfileBinding's name.
 	Name string
-	// Image is the binding's spec.image: an exact image string or "*".
+	// Image is the binding's spec.image: an exact image string, "*", or
+	// "" when the binding selects pods only.
 	Image string
+	// Selector is the binding's parsed spec.podSelector; nil for none.
+	Selector labels.Selector
 	// Kind is the bound profile's kind.
 	Kind profilebindingv1alpha1.ProfileKind
 	// Mode is Enforce or Audit (seccomp only).
@@ -53,10 +58,31 @@ type Result struct {
 	Changes podpatch.Changes
 }
 
-// Relevant reports whether a binding's image matches any container of the
-// pod, so the handler only looks up profiles that can matter.
-func Relevant(pod *corev1.Pod, image string) bool {
-	if image == profilebindingv1alpha1.SelectAllImages {
+// Relevant reports whether the binding spec can apply to a container of
+// the pod: its image matches one (or is "*" or unset) and its podSelector,
+// if set, matches the pod's labels. It returns the parsed podSelector (nil
+// without one) for Binding.Selector. The image is compared first, without
+// allocating; the selector is parsed only for a binding that passes, so
+// the handler's filter stays cheap with many bindings. An invalid
+// podSelector is reported as err, and the binding matches no pod.
+func Relevant(pod *corev1.Pod, spec *profilebindingv1alpha1.ProfileBindingSpec) (selector labels.Selector, relevant bool, err error) {
+	if (spec.Image == "" && spec.PodSelector == nil) || !imageRelevant(pod, spec.Image) {
+		return nil, false, nil
+	}
+	if spec.PodSelector == nil {
+		return nil, true, nil
+	}
+	selector, err = metav1.LabelSelectorAsSelector(spec.PodSelector)
+	if err != nil {
+		return nil, false, fmt.Errorf("invalid podSelector: %w", err)
+	}
+	return selector, selector.Matches(labels.Set(pod.Labels)), nil
+}
+
+// imageRelevant reports whether image, a binding's spec.image, matches a
+// container of the pod; "*" and "" match any.
+func imageRelevant(pod *corev1.Pod, image string) bool {
+	if wildcard(image) {
 		return len(pod.Spec.Containers)+len(pod.Spec.InitContainers) > 0
 	}
 	for _, c := range podpatch.Containers(pod) {
@@ -67,22 +93,37 @@ func Relevant(pod *corev1.Pod, image string) bool {
 	return false
 }
 
+// wildcard reports whether a binding's image matches every container.
+func wildcard(image string) bool {
+	return image == "" || image == profilebindingv1alpha1.SelectAllImages
+}
+
 // Mutate applies bindings to pod's init containers and containers.
 //
+// A binding with a Selector applies only if it matches the pod's labels.
 // Matching is exact on the image string as written in the pod: "nginx"
 // does not match "nginx:latest" or "docker.io/library/nginx", and a digest
 // reference matches only the same digest reference. For each container
-// and each kind (seccomp, SELinux):
-//   - bindings naming the container's image win; among several, the first
-//     by name is applied and the conflict is warned about. Such a binding
-//     replaces a profile the container sets itself (with a warning), since
-//     naming the exact image is the more specific intent;
-//   - otherwise a "*" binding applies, but only to a container that has no
-//     setting of its own, from its own or the pod's securityContext;
+// and each kind (seccomp, SELinux) the most specific matching bindings
+// count: those naming the container's image and selecting the pod, then
+// those naming the image only, then those selecting the pod with no image
+// (or "*"), then "*" bindings. Among several equally specific, the first
+// by name is applied and the conflict is warned about.
+//   - A binding naming the image replaces a profile the container sets
+//     itself (with a warning), since naming the exact image is the more
+//     specific intent;
+//   - a binding without an exact image applies only to a container that
+//     has no setting of its own, from its own or the pod's securityContext;
 //   - a container the pod records with the logs recorder keeps the log-all
 //     profile the recording webhook gives it.
 func Mutate(pod *corev1.Pod, bindings []Binding) Result {
-	sorted := append([]Binding(nil), bindings...)
+	podLabels := labels.Set(pod.Labels)
+	sorted := make([]Binding, 0, len(bindings))
+	for _, b := range bindings {
+		if b.Selector == nil || b.Selector.Matches(podLabels) {
+			sorted = append(sorted, b)
+		}
+	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	m := &mutation{pod: pod, changes: podpatch.Changes{Containers: map[podpatch.ContainerRef]podpatch.Security{}}, applied: map[string]bool{}, blocked: map[string]Binding{}}
 	for _, c := range podpatch.Containers(pod) {
@@ -159,15 +200,13 @@ func (m *mutation) container(c podpatch.Located, bindings []Binding) {
 // applied or blocked, and returns it only when it can be applied. own is
 // the container's current effective value ("" for none).
 func (m *mutation) pick(ctr *corev1.Container, bindings []Binding, kind profilebindingv1alpha1.ProfileKind, own string) *Binding {
-	candidates := matching(bindings, kind, ctr.Image)
-	if len(candidates) == 0 {
-		candidates = matching(bindings, kind, profilebindingv1alpha1.SelectAllImages)
-		// A "*" binding never overrides a setting the pod made itself,
-		// but one it made earlier (own == its value) still counts as
-		// applied, so reinvocation keeps the bindings annotation whole.
-		if len(candidates) == 0 || (own != "" && own != candidates[0].Value) {
-			return nil
-		}
+	candidates, exact := matching(bindings, kind, ctr.Image)
+	// A binding without an exact image never overrides a setting the pod
+	// made itself, but one it made earlier (own == its value) still
+	// counts as applied, so reinvocation keeps the bindings annotation
+	// whole.
+	if len(candidates) == 0 || (!exact && own != "" && own != candidates[0].Value) {
+		return nil
 	}
 	chosen := candidates[0]
 	for _, other := range candidates[1:] {
@@ -191,7 +230,7 @@ func (m *mutation) pick(ctr *corev1.Container, bindings []Binding, kind profileb
 // image matches a container.
 func (m *mutation) unsupported(bindings []Binding) {
 	for _, b := range bindings {
-		if b.Kind != profilebindingv1alpha1.ProfileKindSeccomp && b.Kind != profilebindingv1alpha1.ProfileKindSelinux && Relevant(m.pod, b.Image) {
+		if b.Kind != profilebindingv1alpha1.ProfileKindSeccomp && b.Kind != profilebindingv1alpha1.ProfileKindSelinux && imageRelevant(m.pod, b.Image) {
 			if b.Problem == "" {
 				b.Reason, b.Problem = ReasonKindUnsupported, unsupportedKindMessage(b.Kind)
 			}
@@ -207,12 +246,50 @@ func (m *mutation) recordedWithLogs(container string) bool {
 	return ok && recorder == string(profilerecordingv1alpha1.RecorderLogs)
 }
 
-func matching(bindings []Binding, kind profilebindingv1alpha1.ProfileKind, image string) []Binding {
+// Specificity of a binding for a container, most specific highest; only
+// the bindings of the highest one present compete for the container.
+const (
+	noMatch = iota - 1
+	specAllImages
+	specSelector
+	specImage
+	specImageAndSelector
+)
+
+// specificity ranks binding b for a container running image; the pod's
+// labels were checked against b.Selector before.
+func specificity(b *Binding, image string) int {
+	rank := specAllImages
+	switch {
+	case !wildcard(b.Image) && b.Image != image:
+		return noMatch
+	case !wildcard(b.Image):
+		rank = specImage
+	case b.Image == "" && b.Selector == nil:
+		// Refused by the API; guard objects stored without either.
+		return noMatch
+	}
+	if b.Selector != nil {
+		rank++
+	}
+	return rank
+}
+
+// matching returns the most specific bindings of kind for a container
+// running image, in the order given, and whether they name that image.
+func matching(bindings []Binding, kind profilebindingv1alpha1.ProfileKind, image string) ([]Binding, bool) {
 	var out []Binding
+	best := noMatch
 	for _, b := range bindings {
-		if b.Kind == kind && b.Image == image {
+		if b.Kind != kind {
+			continue
+		}
+		switch rank := specificity(&b, image); {
+		case rank > best:
+			best, out = rank, append(out[:0], b)
+		case rank == best && rank != noMatch:
 			out = append(out, b)
 		}
 	}
-	return out
+	return out, best >= specImage
 }

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
@@ -117,6 +118,44 @@ var mutateCases = []struct {
 	want:     want{"a": {}}, blocked: []string{"raw"},
 	warns: []string{`profileRef.kind "RawSelinuxProfile" cannot be bound`},
 }, {
+	name: "podSelector without image binds every container of a matching pod that sets none itself", pod: labelled(pod(ctr("a", nginx), withSeccomp(ctr("b", redis), &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}))),
+	bindings: []Binding{selected(seccomp("team", "", otherSP), "team=a")},
+	want:     want{"a": {otherSP}, "b": {"<RuntimeDefault>"}}, applied: []string{"team"},
+}, {
+	name: "podSelector that does not match the pod's labels binds nothing", pod: labelled(pod(ctr("a", nginx))),
+	bindings: []Binding{selected(seccomp("team", "", otherSP), "team=b"), selected(seccomp("nginx-team", nginx, nginxSP), "team in (b, c)")},
+	want:     want{"a": {}},
+}, {
+	name: "podSelector with image binds only that image in matching pods", pod: labelled(pod(ctr("a", nginx), ctr("b", redis))),
+	bindings: []Binding{selected(seccomp("nginx-team", nginx, nginxSP), "team")},
+	want:     want{"a": {nginxSP}, "b": {}}, applied: []string{"nginx-team"},
+}, {
+	name: "precedence: image and podSelector, then image, then podSelector, then star, whatever the names", pod: labelled(pod(ctr("a", nginx), ctr("b", redis))),
+	bindings: ranked("a-all", "b-sel", "c-img", "d-both"),
+	want:     want{"a": {pathOf("d-both")}, "b": {pathOf("b-sel")}}, applied: []string{"b-sel", "d-both"},
+}, {
+	name: "precedence: image only beats podSelector only", pod: labelled(pod(ctr("a", nginx), ctr("b", redis))),
+	bindings: ranked("a-all", "b-sel", "c-img"),
+	want:     want{"a": {pathOf("c-img")}, "b": {pathOf("b-sel")}}, applied: []string{"b-sel", "c-img"},
+}, {
+	name: "precedence: podSelector only beats star", pod: labelled(pod(ctr("a", nginx))),
+	bindings: ranked("a-all", "b-sel"),
+	want:     want{"a": {pathOf("b-sel")}}, applied: []string{"b-sel"},
+}, {
+	name: "precedence: star with podSelector ranks as podSelector only", pod: labelled(pod(ctr("a", nginx))),
+	bindings: []Binding{seccomp("a-all", "*", pathOf("a-all")), selected(seccomp("b-sel", "*", pathOf("b-sel")), "team=a")},
+	want:     want{"a": {pathOf("b-sel")}}, applied: []string{"b-sel"},
+}, {
+	name: "podSelector only does not override the container's own profile, image and podSelector does", pod: labelled(pod(withSeccomp(ctr("a", nginx), podpatch.Localhost(otherSP)), withSeccomp(ctr("b", redis), podpatch.Localhost(otherSP)))),
+	bindings: []Binding{selected(seccomp("sel", "", pathOf("sel")), "team=a"), selected(seccomp("both", nginx, nginxSP), "team=a")},
+	want:     want{"a": {nginxSP}, "b": {otherSP}}, applied: []string{"both"},
+	warns: []string{`container "a": ProfileBinding both replaces its own seccomp profile`},
+}, {
+	name: "two podSelector-only bindings: first by name wins, warned", pod: labelled(pod(ctr("a", nginx))),
+	bindings: []Binding{selected(seccomp("zeta", "", otherSP), "team=a"), selected(seccomp("alpha", "", nginxSP), "team")},
+	want:     want{"a": {nginxSP}}, applied: []string{"alpha"},
+	warns: []string{"ProfileBindings alpha and zeta both bind"},
+}, {
 	name: "container recorded with the logs recorder is left alone", pod: annotated(pod(ctr("a", nginx)), keys.RecordingAnnotationKey("a"), "rec/logs/SeccompProfile"),
 	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
 	want:     want{"a": {}}, warns: []string{"being recorded with the logs recorder"},
@@ -151,6 +190,46 @@ func TestMutate(t *testing.T) {
 			checkWarnings(t, res.Warnings, tc.warns)
 			if again := Mutate(patched, tc.bindings); len(again.Patch) != 0 || !slices.Equal(again.Applied, res.Applied) {
 				t.Errorf("not idempotent: second pass patches %v, applies %v", again.Patch, again.Applied)
+			}
+		})
+	}
+}
+
+func TestRelevant(t *testing.T) {
+	p := labelled(pod(ctr("a", nginx)))
+	spec := func(image, selector string) *profilebindingv1alpha1.ProfileBindingSpec {
+		s := &profilebindingv1alpha1.ProfileBindingSpec{Image: image}
+		if selector != "" {
+			sel, err := metav1.ParseToLabelSelector(selector)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.PodSelector = sel
+		}
+		return s
+	}
+	invalid := &profilebindingv1alpha1.ProfileBindingSpec{Image: nginx, PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"not a key": "x"}}}
+	for _, tc := range []struct {
+		name     string
+		spec     *profilebindingv1alpha1.ProfileBindingSpec
+		relevant bool
+		selector bool
+		err      bool
+	}{
+		{name: "image matches", spec: spec(nginx, ""), relevant: true},
+		{name: "image does not match", spec: spec(redis, "")},
+		{name: "star", spec: spec("*", ""), relevant: true},
+		{name: "neither image nor podSelector", spec: spec("", "")},
+		{name: "podSelector matches", spec: spec("", "team=a"), relevant: true, selector: true},
+		{name: "podSelector does not match", spec: spec("", "team=b"), selector: true},
+		{name: "image matches, podSelector does not", spec: spec(nginx, "team notin (a)"), selector: true},
+		{name: "invalid podSelector", spec: invalid, err: true},
+		{name: "invalid podSelector is not parsed when the image does not match", spec: &profilebindingv1alpha1.ProfileBindingSpec{Image: redis, PodSelector: invalid.PodSelector}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sel, relevant, err := Relevant(&p, tc.spec)
+			if relevant != tc.relevant || (sel != nil) != tc.selector || (err != nil) != tc.err {
+				t.Errorf("Relevant = %v, %v, %v; want relevant %v, selector %v, error %v", sel, relevant, err, tc.relevant, tc.selector, tc.err)
 			}
 		})
 	}
@@ -223,6 +302,44 @@ func withInit(p corev1.Pod, cs ...corev1.Container) corev1.Pod {
 func podLevel(p corev1.Pod, sp *corev1.SeccompProfile) corev1.Pod {
 	p.Spec.SecurityContext = &corev1.PodSecurityContext{SeccompProfile: sp}
 	return p
+}
+
+// selected gives b the podSelector selector, in kubectl's syntax.
+func selected(b Binding, selector string) Binding {
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		panic(err)
+	}
+	b.Selector = sel
+	return b
+}
+
+// labelled gives p the label team=a.
+func labelled(p corev1.Pod) corev1.Pod {
+	p.Labels = map[string]string{"team": "a"}
+	return p
+}
+
+// pathOf is the seccomp path of the binding named name in ranked.
+func pathOf(name string) string { return "operator/ns/" + name + ".json" }
+
+// ranked returns seccomp bindings that all match nginx containers of a
+// labelled pod, each with its own profile: "a-all" is "*", "b-sel"
+// selects team=a, "c-img" names nginx, "d-both" names nginx and selects
+// team=a. Their names sort least specific first, so name order cannot
+// decide.
+func ranked(names ...string) []Binding {
+	all := map[string]Binding{
+		"a-all":  seccomp("a-all", "*", pathOf("a-all")),
+		"b-sel":  selected(seccomp("b-sel", "", pathOf("b-sel")), "team=a"),
+		"c-img":  seccomp("c-img", nginx, pathOf("c-img")),
+		"d-both": selected(seccomp("d-both", nginx, pathOf("d-both")), "team=a"),
+	}
+	var out []Binding
+	for _, n := range names {
+		out = append(out, all[n])
+	}
+	return out
 }
 
 func annotated(p corev1.Pod, k, v string) corev1.Pod {

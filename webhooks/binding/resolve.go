@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
@@ -34,8 +35,9 @@ func unsupportedKindMessage(kind profilebindingv1alpha1.ProfileKind) string {
 // installed) and marked Held: the pod waits at the scheduling gate until
 // the profile is Installed. Without gates the pod is admitted without
 // it. Only a failing cache read is an error.
-func resolve(ctx context.Context, r client.Reader, b *profilebindingv1alpha1.ProfileBinding, gates bool) (Binding, error) {
-	out := Binding{Name: b.Name, Image: b.Spec.Image, Kind: b.Spec.ProfileRef.Kind, Mode: b.Spec.Mode}
+// selector is the binding's parsed podSelector, nil for none.
+func resolve(ctx context.Context, r client.Reader, b *profilebindingv1alpha1.ProfileBinding, selector labels.Selector, gates bool) (Binding, error) {
+	out := Binding{Name: b.Name, Image: b.Spec.Image, Selector: selector, Kind: b.Spec.ProfileRef.Kind, Mode: b.Spec.Mode}
 	if out.Mode == "" {
 		out.Mode = profilebindingv1alpha1.ModeEnforce
 	}

@@ -45,8 +45,10 @@ type ProfileRef struct {
 	Name string `json:"name"`
 }
 
-// ProfileBindingSpec says which profile goes to which image.
+// ProfileBindingSpec says which profile goes to which containers.
 // +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode == 'Enforce' || self.profileRef.kind == 'SeccompProfile'",message="mode Audit applies only to SeccompProfile bindings"
+// +kubebuilder:validation:XValidation:rule="has(self.image) || has(self.podSelector)",message="set image, podSelector or both"
+// +kubebuilder:validation:XValidation:rule="!has(self.podSelector) || !has(self.podSelector.matchExpressions) || self.podSelector.matchExpressions.all(e, (e.operator in ['In', 'NotIn'] && has(e.values) && size(e.values) > 0) || (e.operator in ['Exists', 'DoesNotExist'] && (!has(e.values) || size(e.values) == 0)))",message="podSelector.matchExpressions: operator must be In or NotIn with values, or Exists or DoesNotExist without"
 type ProfileBindingSpec struct {
 	// profileRef is the profile to apply.
 	// +required
@@ -54,11 +56,24 @@ type ProfileBindingSpec struct {
 
 	// image is matched exactly against each container's image as written in
 	// the pod (tag or digest included), e.g. nginx:1.19.1; "*" matches every
-	// container that sets no profile of its own.
-	// +required
+	// container that sets no profile of its own. Optional when podSelector
+	// is set; at least one of the two is required.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
-	Image string `json:"image"`
+	Image string `json:"image,omitempty"`
+
+	// podSelector, when set, limits the binding to pods whose labels match
+	// it ({} matches every pod). With an image, the binding applies to the
+	// containers of that image in matching pods; without one (or with
+	// "*"), to every container of matching pods that sets no profile of
+	// its own, like "*". When several bindings of one kind match a
+	// container, the most specific applies: image and podSelector, then
+	// image only, then podSelector only, then "*"; among equally specific
+	// ones the first by name, with a warning. A selector whose keys or
+	// values are not valid label syntax matches no pod.
+	// +optional
+	PodSelector *metav1.LabelSelector `json:"podSelector,omitempty"`
 
 	// mode is Enforce (the default): containers get the profile, which
 	// blocks what it does not allow; or Audit: containers get the
@@ -88,8 +103,9 @@ type ProfileBindingStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// ProfileBinding applies a profile to the containers of an image at pod
-// creation, in namespaces labelled spo.x-k8s.io/enable-binding.
+// ProfileBinding applies a profile at pod creation to the containers of an
+// image, of pods matching a label selector, or both, in namespaces
+// labelled spo.x-k8s.io/enable-binding.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:storageversion
@@ -105,7 +121,7 @@ type ProfileBinding struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// spec names the profile and the image.
+	// spec names the profile and the containers it applies to.
 	// +required
 	Spec ProfileBindingSpec `json:"spec"`
 
