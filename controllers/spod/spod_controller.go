@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -42,6 +43,11 @@ type Reconciler struct {
 	// Now is the clock certificates are issued and checked by; nil means
 	// time.Now.
 	Now func() time.Time
+
+	// staticNoted is set once this process reported that spod leaves the
+	// webhook configuration to the installer, and cleared when it no
+	// longer does, so the report comes once per change.
+	staticNoted atomic.Bool
 }
 
 // Reconcile creates the default spod if it is missing, applies the
@@ -142,8 +148,7 @@ func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProf
 			return nil, err
 		}
 	}
-	// Cluster-scoped: it cannot have spod as owner.
-	if err := r.apply(ctx, BuildWebhookConfiguration(spec, r.Config, certs.certManager, certs.caBundle)); err != nil {
+	if err := r.applyWebhookConfiguration(ctx, spod, certs); err != nil {
 		return nil, err
 	}
 	return ds, nil

@@ -116,6 +116,10 @@ var _ = Describe("The spod controller", Ordered, func() {
 		Expect(after.Webhooks[0].ClientConfig.CABundle).To(Equal(bundle))
 	})
 
+	It("leaves a hand-edited webhook configuration alone with staticWebhookConfig, and manages it again without", func(ctx SpecContext) {
+		itLeavesAStaticWebhookConfigAlone(ctx, baseline)
+	})
+
 	It("issues the serving certificates from its own CA without cert-manager", itIssuesOwnCertificates)
 	It("makes no writes when reconciling twice with its own certificates", itMakesNoCertificateWrites)
 	It("renews a serving certificate that is about to expire", itRenewsAnExpiringLeaf)

@@ -1,6 +1,7 @@
 package spod
 
 import (
+	"context"
 	"slices"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -8,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/internal/webhookconfig"
@@ -40,6 +42,10 @@ const webhookCertificate = "webhook-cert"
 // manager never sets caBundle itself, so it does not own that field and
 // the injector's writes cause no update loop.
 const injectCAAnnotation = "cert-manager.io/inject-ca-from"
+
+// ReasonWebhookConfigurationStatic is the Normal Event on spod when
+// staticWebhookConfig leaves the webhook configuration to the installer.
+const ReasonWebhookConfigurationStatic = "WebhookConfigurationStatic"
 
 // WebhookLabels select the webhook server pods.
 func WebhookLabels() map[string]string {
@@ -166,4 +172,24 @@ func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config, certMana
 		mwc.Webhooks[i].ClientConfig.CABundle = slices.Clone(caBundle)
 	}
 	return mwc
+}
+
+// applyWebhookConfiguration applies spo-mutating-webhook-configuration
+// (cluster-scoped: it cannot have spod as owner). With staticWebhookConfig
+// the installer owns it: nothing is written, not even the caBundle of a
+// renewed CA, and the first such pass says so.
+func (r *Reconciler) applyWebhookConfiguration(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) error {
+	if !spod.Spec.StaticWebhookConfig {
+		r.staticNoted.Store(false)
+		return r.apply(ctx, BuildWebhookConfiguration(&spod.Spec, r.Config, certs.certManager, certs.caBundle))
+	}
+	if r.staticNoted.Swap(true) {
+		return nil
+	}
+	const msg = "staticWebhookConfig is set: " + webhookconfig.Name + " is left to the installer; webhookOptions and caBundle are not applied to it"
+	ctrl.LoggerFrom(ctx).Info("Leaving the webhook configuration to the installer", "name", webhookconfig.Name)
+	if r.Events != nil {
+		r.Events.Eventf(spod, nil, corev1.EventTypeNormal, ReasonWebhookConfigurationStatic, "Deploy", "%s", msg)
+	}
+	return nil
 }
