@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
@@ -53,7 +54,7 @@ var (
 	// allow rule, and an errno rule keeps its errno.
 	ioctl = rule{Action: seccompprofilev1beta1.ActionAllow, Names: []seccompprofilev1beta1.SyscallName{"ioctl"},
 		Args: []seccompprofilev1beta1.Arg{{Index: 1, Value: 0x5401, Op: "SCMP_CMP_EQ"}}}
-	eperm = rule{Action: seccompprofilev1beta1.ActionErrno, ErrnoRet: ptr.To[int64](1), Names: []seccompprofilev1beta1.SyscallName{"ptrace"}}
+	eperm = rule{Action: seccompprofilev1beta1.ActionErrno, ErrnoRet: ptr.To(intstr.FromInt32(1)), Names: []seccompprofilev1beta1.SyscallName{"ptrace"}}
 )
 
 func withArch(p seccompprofilev1beta1.SeccompProfile, a seccompprofilev1beta1.Arch) seccompprofilev1beta1.SeccompProfile {

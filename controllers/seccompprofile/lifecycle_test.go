@@ -21,7 +21,48 @@ import (
 
 // These specs change cluster-wide state (spod, nodes), so they run in order.
 var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
-	AfterAll(func() { setAllowedSyscalls(nil) })
+	AfterAll(func() {
+		setAllowedSyscalls(nil)
+		setAllowedSeccompActions(nil)
+	})
+
+	It("rejects profiles using actions outside spod's allowedSeccompActions and installs them again when allowed", func() {
+		ns := newNamespace(ctx())
+		plain := newProfile(ns, "plain", seccompprofilev1beta1.ActionErrno, "", "exit", "futex")
+		logger := newProfile(ns, "logger", seccompprofilev1beta1.ActionErrno, "", "exit")
+		logger.Spec.Syscalls = append(logger.Spec.Syscalls, seccompprofilev1beta1.Syscall{
+			Action: seccompprofilev1beta1.ActionLog, Names: []seccompprofilev1beta1.SyscallName{"mkdir"}})
+		Expect(env.Client.Create(ctx(), plain)).To(Succeed())
+		Expect(env.Client.Create(ctx(), logger)).To(Succeed())
+		Eventually(state(logger), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(state(plain), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+
+		setAllowedSeccompActions([]seccompprofilev1beta1.Action{seccompprofilev1beta1.ActionErrno, seccompprofilev1beta1.ActionAllow})
+		Eventually(state(logger), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		for _, n := range nodes {
+			Eventually(func() error { _, err := fileOn(n, logger)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
+			Expect(fileOn(n, plain)()).NotTo(BeEmpty(), "a complying profile stays on %s", n.name)
+		}
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(logger), got)).To(Succeed())
+		Expect(got.Status.ReadyCondition().Reason).To(Equal("ProfileActionNotAllowed"))
+		Expect(got.Status.ReadyCondition().Message).To(ContainSubstring("SCMP_ACT_LOG"))
+		Eventually(func() []string { return eventReasons(ns, "logger") }, timeout).Should(ContainElement("ProfileActionNotAllowed"))
+
+		// The default action counts too.
+		logAll := newProfile(ns, "log-all", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), logAll)).To(Succeed())
+		Eventually(state(logAll), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		_, err := fileOn(nodes[0], logAll)()
+		Expect(err).To(MatchError(os.ErrNotExist))
+
+		setAllowedSeccompActions([]seccompprofilev1beta1.Action{seccompprofilev1beta1.ActionErrno, seccompprofilev1beta1.ActionAllow, seccompprofilev1beta1.ActionLog})
+		Eventually(state(logger), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(state(logAll), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		for _, n := range nodes {
+			Expect(fileOn(n, logger)()).To(ContainSubstring(`"SCMP_ACT_LOG"`), n.name)
+		}
+	})
 
 	It("rejects profiles outside spod's allowedSyscalls and removes installed ones that stop complying", func() {
 		ns := newNamespace(ctx())

@@ -55,12 +55,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if deleting && len(pods) == 0 {
 		return ctrl.Result{}, r.release(ctx, sp)
 	}
-	nodes, statuses, err := r.nodeStates(ctx, sp)
+	nodes, roots, statuses, err := r.nodeStates(ctx, sp)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	agg := Decide(nodes, statuses, deleting, len(pods), PartialOf(sp.Labels))
-	return ctrl.Result{}, r.writeStatus(ctx, sp, agg, pods)
+	return ctrl.Result{}, r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
 }
 
 // activePods lists the running pods that reference the profile, as
@@ -81,22 +81,23 @@ func (r *Reconciler) activePods(ctx context.Context, sp *seccompprofilev1beta1.S
 	return out, nil
 }
 
-// nodeStates returns the names of the existing nodes and the profile's
-// node statuses. Statuses of nodes that left the cluster are deleted: they
-// must not hold the profile's state back forever.
-func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) ([]string, []nodestatusv1alpha1.SecurityProfileNodeStatus, error) {
+// nodeStates returns the names and kubelet roots (see KubeletRoot) of the
+// existing nodes and the profile's node statuses. Statuses of nodes that
+// left the cluster are deleted: they must not hold the profile's state
+// back forever.
+func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) (nodes, roots []string, _ []nodestatusv1alpha1.SecurityProfileNodeStatus, _ error) {
 	nodeList := &corev1.NodeList{}
 	if err := r.Client.List(ctx, nodeList); err != nil {
-		return nil, nil, fmt.Errorf("list nodes: %w", err)
+		return nil, nil, nil, fmt.Errorf("list nodes: %w", err)
 	}
-	var nodes []string
 	for _, n := range nodeList.Items {
 		nodes = append(nodes, n.Name)
+		roots = append(roots, KubeletRoot(n.Labels))
 	}
 	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(sp.Namespace),
 		client.MatchingFields{nodeStatusIndex: statusKey(kind, sp.Name)}); err != nil {
-		return nil, nil, fmt.Errorf("list node statuses: %w", err)
+		return nil, nil, nil, fmt.Errorf("list node statuses: %w", err)
 	}
 	var kept []nodestatusv1alpha1.SecurityProfileNodeStatus
 	for i := range list.Items {
@@ -106,10 +107,10 @@ func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.S
 			continue
 		}
 		if err := client.IgnoreNotFound(r.Client.Delete(ctx, &s)); err != nil {
-			return nil, nil, fmt.Errorf("delete status of vanished node %s: %w", s.NodeName, err)
+			return nil, nil, nil, fmt.Errorf("delete status of vanished node %s: %w", s.NodeName, err)
 		}
 	}
-	return nodes, kept, nil
+	return nodes, roots, kept, nil
 }
 
 // release removes the in-use finalizer once no pod uses the profile.
@@ -123,12 +124,14 @@ func (r *Reconciler) release(ctx context.Context, sp *seccompprofilev1beta1.Secc
 }
 
 // writeStatus patches the status once, and only when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg Aggregate, pods []string) error {
+func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg Aggregate, pods []string, nodePath string) error {
 	before := sp.DeepCopy()
 	changed := sp.Status.SetState(agg.State, agg.Reason, agg.Message, sp.Generation)
 	path := podprofiles.LocalhostPath(sp.Namespace, sp.Name)
-	if sp.Status.LocalhostProfile != path || sp.Status.LegacyLocalhostProfile != path || !slices.Equal(sp.Status.ActiveWorkloads, pods) {
+	if sp.Status.LocalhostProfile != path || sp.Status.LegacyLocalhostProfile != path || sp.Status.Path != nodePath ||
+		!slices.Equal(sp.Status.ActiveWorkloads, pods) {
 		sp.Status.LocalhostProfile, sp.Status.LegacyLocalhostProfile = path, path
+		sp.Status.Path = nodePath
 		sp.Status.ActiveWorkloads = pods
 		changed = true
 	}

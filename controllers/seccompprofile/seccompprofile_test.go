@@ -69,16 +69,25 @@ func auditCopyOn(n simNode, sp *seccompprofilev1beta1.SeccompProfile) func() (se
 
 // setAllowedSyscalls creates or updates spod's allowedSyscalls.
 func setAllowedSyscalls(list []string) {
+	updateSpod(func(s *spodv1alpha1.SPODSpec) { s.AllowedSyscalls = list })
+}
+
+// setAllowedSeccompActions creates or updates spod's allowedSeccompActions.
+func setAllowedSeccompActions(list []seccompprofilev1beta1.Action) {
+	updateSpod(func(s *spodv1alpha1.SPODSpec) { s.AllowedSeccompActions = list })
+}
+
+func updateSpod(change func(*spodv1alpha1.SPODSpec)) {
 	spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
 	err := env.Client.Get(ctx(), types.NamespacedName{Namespace: operatorNamespace, Name: spodv1alpha1.Name}, spod)
 	if apierrors.IsNotFound(err) {
 		spod = &spodv1alpha1.SecurityProfilesOperatorDaemon{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: spodv1alpha1.Name}}
-		spod.Spec.AllowedSyscalls = list
+		change(&spod.Spec)
 		Expect(env.Client.Create(ctx(), spod)).To(Succeed())
 		return
 	}
 	Expect(err).NotTo(HaveOccurred())
-	spod.Spec.AllowedSyscalls = list
+	change(&spod.Spec)
 	Expect(env.Client.Update(ctx(), spod)).To(Succeed())
 }
 

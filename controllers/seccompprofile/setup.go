@@ -52,9 +52,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		For(&seccompprofilev1beta1.SeccompProfile{}).
 		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, handler.EnqueueRequestsFromMapFunc(profileOfStatus)).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(profilesOfPod)).
-		// Only arrivals and departures matter, not every heartbeat.
+		// Only arrivals, departures and kubelet root changes (status.path)
+		// matter, not every heartbeat.
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.allProfiles),
-			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return KubeletRoot(e.ObjectOld.GetLabels()) != KubeletRoot(e.ObjectNew.GetLabels())
+			}})).
 		Complete(r)
 }
 

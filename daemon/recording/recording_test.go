@@ -136,9 +136,14 @@ var _ = Describe("Recording a container into a SeccompProfile", func() {
 		recordingOf(ctx, ns, "merged", profilerecordingv1alpha1.RecorderBPF, profilerecordingv1alpha1.MergeContainers)
 		// Reviewed before enforced: every profile it makes is disabled.
 		rec := &profilerecordingv1alpha1.ProfileRecording{}
-		Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "merged"}, rec)).To(Succeed())
-		rec.Spec.DisableProfileAfterRecording = true
-		Expect(env.Client.Update(ctx, rec)).To(Succeed())
+		// The manager adds its merge finalizer meanwhile: retry conflicts.
+		Eventually(func() error {
+			if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "merged"}, rec); err != nil {
+				return err
+			}
+			rec.Spec.DisableProfileAfterRecording = true
+			return env.Client.Update(ctx, rec)
+		}).WithTimeout(10 * time.Second).Should(Succeed())
 		for i, argv := range [][]string{{"/bin/true"}, {"/bin/true"}, {"/bin/sh", "-c", "mknod /tmp/spo-fifo-$$ p; rm -f /tmp/spo-fifo-$$"}} {
 			c := fakecontainer.New(GinkgoT())
 			pod := startPod(ctx, ns, "nginx-deploy-"+[]string{"gmbrj", "lclnb", "wdv2r"}[i], "merged", "bpf", c)

@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -21,19 +22,21 @@ const MaxProfileBytes = 256 << 10
 // Reasons a profile is not installed, used in node status, Events and the
 // error metric's reason label.
 const (
-	ReasonInvalid      = "InvalidSeccompProfile"
-	ReasonNotAllowed   = "ProfileNotAllowed"
-	ReasonNotSupported = "SeccompNotSupportedOnNode"
-	ReasonCannotSave   = "CannotSaveSeccompProfile"
-	ReasonCannotRemove = "CannotRemoveSeccompProfile"
-	ReasonNodeStatus   = "CannotUpdateNodeStatus"
-	ReasonInstalled    = "ProfileInstalled"
-	ReasonBaseNotFound = "BaseProfileNotFound"
-	ReasonDisabled     = "ProfileDisabled"
+	ReasonInvalid          = "InvalidSeccompProfile"
+	ReasonNotAllowed       = "ProfileNotAllowed"
+	ReasonActionNotAllowed = "ProfileActionNotAllowed"
+	ReasonNotSupported     = "SeccompNotSupportedOnNode"
+	ReasonCannotSave       = "CannotSaveSeccompProfile"
+	ReasonCannotRemove     = "CannotRemoveSeccompProfile"
+	ReasonNodeStatus       = "CannotUpdateNodeStatus"
+	ReasonInstalled        = "ProfileInstalled"
+	ReasonBaseNotFound     = "BaseProfileNotFound"
+	ReasonDisabled         = "ProfileDisabled"
 )
 
 // RejectedError says why a profile cannot be installed as it is; retrying
-// will not help until the profile (or spod's allowedSyscalls) changes.
+// will not help until the profile (or spod's allowedSyscalls or
+// allowedSeccompActions) changes.
 type RejectedError struct {
 	Reason  string
 	Message string
@@ -51,7 +54,9 @@ type Lookup func(name string) (*seccompprofilev1beta1.SeccompProfileSpec, bool)
 // Resolve merges a spec's base profile chain into one OCI profile. Bases
 // are looked up in the profile's namespace first, then among the shipped
 // base profiles. The spec's own default action, errno and rules come
-// first; every base adds its rules, architectures and flags.
+// first; every base adds its rules, architectures and flags. A profile
+// without a listenerPath takes the nearest base's listener, so a profile
+// can build on a base that notifies.
 func Resolve(spec seccompprofilev1beta1.SeccompProfileSpec, lookup Lookup) (seccomp.Profile, error) {
 	chain := []string{}
 	merged := *spec.DeepCopy()
@@ -76,6 +81,9 @@ func Resolve(spec seccompprofilev1beta1.SeccompProfileSpec, lookup Lookup) (secc
 		merged.Architectures = append(merged.Architectures, next.Architectures...)
 		merged.Flags = append(merged.Flags, next.Flags...)
 		merged.Syscalls = append(merged.Syscalls, next.Syscalls...)
+		if merged.ListenerPath == "" {
+			merged.ListenerPath, merged.ListenerMetadata = next.ListenerPath, next.ListenerMetadata
+		}
 		base = next.BaseProfileName
 	}
 	merged.BaseProfileName = ""
@@ -83,7 +91,42 @@ func Resolve(spec seccompprofilev1beta1.SeccompProfileSpec, lookup Lookup) (secc
 	if err != nil {
 		return seccomp.Profile{}, rejected(ReasonInvalid, "%v", err)
 	}
+	if err := checkListener(p.ListenerPath); err != nil {
+		return seccomp.Profile{}, rejected(ReasonInvalid, "%v", err)
+	}
 	return p, nil
+}
+
+// checkListener repeats the CRD's rule for listenerPath on the node, for
+// objects stored before the rule or by a base profile: the runtime hands
+// the container's notify fd, and with it the power to answer the
+// container's syscalls, to whatever listens there.
+func checkListener(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := seccompprofilev1beta1.ListenerDir
+	if filepath.Clean(path) != path || strings.Contains(path, "\x00") ||
+		!strings.HasPrefix(path, dir) || len(path) == len(dir) || slices.Contains(strings.Split(path, "/"), "..") {
+		return fmt.Errorf("listenerPath %q must be a clean path below %s", path, dir)
+	}
+	return nil
+}
+
+// DisallowedActions lists the actions p uses, as default or in a rule,
+// that are not in allowed (spod's allowedSeccompActions). An empty
+// allowed list allows all.
+func DisallowedActions(p seccomp.Profile, allowed []string) []string {
+	if len(allowed) == 0 {
+		return nil
+	}
+	var out []string
+	for _, a := range seccomp.Actions(p) {
+		if !slices.Contains(allowed, a) {
+			out = append(out, a)
+		}
+	}
+	return seccomp.Union(out)
 }
 
 // Violations lists what a profile permits beyond the allowed syscalls:
@@ -110,8 +153,10 @@ func Violations(p seccomp.Profile, allowed []string) []string {
 	return seccomp.Union(out)
 }
 
+// permits reports whether action may let a call through. A notify
+// listener may let it continue, so it counts as permitting.
 func permits(action string) bool {
-	return action == seccomp.ActionAllow || action == "SCMP_ACT_LOG"
+	return action == seccomp.ActionAllow || action == seccomp.ActionLog || action == seccomp.ActionNotify
 }
 
 func sorted(s []string) []string {

@@ -96,15 +96,15 @@ func TestViolations(t *testing.T) {
 
 func TestEncode(t *testing.T) {
 	g := NewWithT(t)
-	data, err := Encode(seccomp.AllowList([]string{"read", "write"}, []string{"SCMP_ARCH_X86_64"}), nil)
+	data, err := Encode(seccomp.AllowList([]string{"read", "write"}, []string{"SCMP_ARCH_X86_64"}), Limits{})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(data)).To(ContainSubstring(`"defaultAction": "SCMP_ACT_ERRNO"`))
 
-	_, err = Encode(seccomp.AllowList([]string{"read", "notasyscall"}, nil), nil)
+	_, err = Encode(seccomp.AllowList([]string{"read", "notasyscall"}, nil), Limits{})
 	g.Expect(reasonOf(err)).To(Equal(ReasonInvalid))
 	g.Expect(err.Error()).To(ContainSubstring("notasyscall"))
 
-	_, err = Encode(seccomp.AllowList([]string{"mkdir"}, nil), []string{"read"})
+	_, err = Encode(seccomp.AllowList([]string{"mkdir"}, nil), Limits{Syscalls: []string{"read"}})
 	g.Expect(reasonOf(err)).To(Equal(ReasonNotAllowed))
 	g.Expect(err.Error()).To(ContainSubstring("mkdir"))
 
@@ -114,10 +114,83 @@ func TestEncode(t *testing.T) {
 		huge.Syscalls = append(huge.Syscalls, seccomp.Syscall{Names: []string{"read"}, Action: "SCMP_ACT_ALLOW",
 			Args: []seccomp.Arg{{Index: 0, Value: uint64(i), Op: "SCMP_CMP_EQ"}}})
 	}
-	_, err = Encode(huge, nil)
+	_, err = Encode(huge, Limits{})
 	g.Expect(err).To(HaveOccurred())
 	g.Expect(reasonOf(err)).To(Equal(ReasonInvalid))
 	g.Expect(strings.Contains(err.Error(), "bytes") || strings.Contains(err.Error(), "rule")).To(BeTrue(), err.Error())
+}
+
+func TestEncodeActionLimits(t *testing.T) {
+	g := NewWithT(t)
+	p := seccomp.Profile{DefaultAction: "SCMP_ACT_ERRNO", Syscalls: []seccomp.Syscall{
+		{Names: []string{"read"}, Action: "SCMP_ACT_ALLOW"},
+		{Names: []string{"mkdir"}, Action: "SCMP_ACT_LOG"},
+	}}
+	_, err := Encode(p, Limits{Actions: []string{"SCMP_ACT_ERRNO", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = Encode(p, Limits{Actions: []string{"SCMP_ACT_ALLOW"}})
+	g.Expect(reasonOf(err)).To(Equal(ReasonActionNotAllowed))
+	g.Expect(err.Error()).To(HaveSuffix("SCMP_ACT_ERRNO, SCMP_ACT_LOG"))
+	g.Expect(DisallowedActions(p, nil)).To(BeEmpty(), "no list allows all")
+}
+
+func TestNotifyProfile(t *testing.T) {
+	g := NewWithT(t)
+	s := seccompprofilev1beta1.SeccompProfileSpec{
+		DefaultAction: seccompprofilev1beta1.ActionAllow,
+		ListenerPath:  "/var/run/security-profiles-operator/agent.sock", ListenerMetadata: "opaque",
+		Flags:    []seccompprofilev1beta1.Flag{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
+		Syscalls: []seccompprofilev1beta1.Syscall{{Names: []seccompprofilev1beta1.SyscallName{"mkdir"}, Action: seccompprofilev1beta1.ActionNotify}},
+	}
+	p, err := Resolve(s, lookupIn(nil))
+	g.Expect(err).NotTo(HaveOccurred())
+	data, err := Encode(p, Limits{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(data)).To(ContainSubstring(`"listenerPath": "/var/run/security-profiles-operator/agent.sock"`))
+	g.Expect(string(data)).To(ContainSubstring(`"listenerMetadata": "opaque"`))
+	g.Expect(string(data)).To(ContainSubstring(`"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"`))
+
+	// A notify listener may let calls through: allowedSyscalls limits it.
+	_, err = Encode(p, Limits{Syscalls: []string{"read"}})
+	g.Expect(reasonOf(err)).To(Equal(ReasonNotAllowed))
+
+	// A profile without a listener takes its base's.
+	child := spec("SCMP_ACT_ERRNO", "notifier", "read")
+	p, err = Resolve(*child, lookupIn(map[string]*seccompprofilev1beta1.SeccompProfileSpec{"notifier": &s}))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.ListenerPath).To(Equal(s.ListenerPath))
+
+	noListener := s
+	noListener.ListenerPath = ""
+	_, err = Resolve(noListener, lookupIn(nil))
+	g.Expect(reasonOf(err)).To(Equal(ReasonInvalid))
+	g.Expect(err.Error()).To(ContainSubstring("SCMP_ACT_NOTIFY needs a listenerPath"))
+}
+
+// TestListenerPathConfined checks the node's own check of listenerPath, for
+// objects the API server's rule did not see (stored before it, or a base).
+func TestListenerPathConfined(t *testing.T) {
+	for path, ok := range map[string]bool{
+		"": true,
+		"/var/run/security-profiles-operator/agent.sock":     true,
+		"/var/run/security-profiles-operator/a/b.sock":       true,
+		"/var/run/security-profiles-operator/":               false,
+		"/var/run/security-profiles-operator":                false,
+		"/var/run/security-profiles-operator/../docker.sock": false,
+		"/var/run/security-profiles-operator/a/../../x.sock": false,
+		"/var/run/security-profiles-operator//a.sock":        false,
+		"/var/run/security-profiles-operator/./a.sock":       false,
+		"/var/run/security-profiles-operatorx/a.sock":        false,
+		"var/run/security-profiles-operator/a.sock":          false,
+		"/run/containerd/containerd.sock":                    false,
+		"/var/run/security-profiles-operator/a\x00.sock":     false,
+	} {
+		s := seccompprofilev1beta1.SeccompProfileSpec{DefaultAction: seccompprofilev1beta1.ActionErrno, ListenerPath: path}
+		_, err := Resolve(s, lookupIn(nil))
+		if ok && err != nil || !ok && reasonOf(err) != ReasonInvalid {
+			t.Errorf("listenerPath %q: got %v, want accepted %v", path, err, ok)
+		}
+	}
 }
 
 func TestCheckSupport(t *testing.T) {
@@ -141,7 +214,7 @@ func FuzzResolveAndEncode(f *testing.F) {
 			}
 			return
 		}
-		if _, err := Encode(p, []string{"read"}); err != nil && reasonOf(err) == "" {
+		if _, err := Encode(p, Limits{Syscalls: []string{"read"}}); err != nil && reasonOf(err) == "" {
 			t.Fatalf("unclassified error: %v", err)
 		}
 	})

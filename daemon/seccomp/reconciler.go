@@ -68,7 +68,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	data, audit, err := r.compile(ctx, sp)
 	var rej *RejectedError
 	if errors.As(err, &rej) {
-		countError(ReasonInvalid)
+		// Counted under its own reason: an action or syscall spod does not
+		// allow is a policy decision, not a malformed profile.
+		countError(rej.Reason)
 		return ctrl.Result{}, r.reject(ctx, sp, rej)
 	}
 	if err != nil {
@@ -97,8 +99,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		"installed at "+r.Store.Path(sp.Namespace, sp.Name))
 }
 
-// compile resolves the profile against its namespace and spod's allowed
-// syscalls and returns the bytes to install: the profile and its audit
+// compile resolves the profile against its namespace and spod's limits
+// and returns the bytes to install: the profile and its audit
 // copy (see seccomp.AuditCopyWithin).
 func (r *Reconciler) compile(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) (profile, audit []byte, err error) {
 	spod := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
@@ -125,7 +127,7 @@ func (r *Reconciler) compile(ctx context.Context, sp *seccompprofilev1beta1.Secc
 	if err != nil {
 		return nil, nil, err
 	}
-	if profile, err = Encode(p, spod.Spec.AllowedSyscalls); err != nil {
+	if profile, err = Encode(p, LimitsOf(spod.Spec)); err != nil {
 		return nil, nil, err
 	}
 	if audit, err = seccomp.EncodeOCI(seccomp.AuditCopyWithin(p, spod.Spec.AllowedSyscalls)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"sigs.k8s.io/yaml"
 
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	"github.com/securityprofiles/operator/internal/baseprofiles"
@@ -82,7 +83,7 @@ func TestInstalledProfileConfinesRuncContainer(t *testing.T) {
 				spec.Syscalls = []seccompprofilev1beta1.Syscall{rule}
 				p, err := Resolve(spec, func(string) (*seccompprofilev1beta1.SeccompProfileSpec, bool) { return nil, false })
 				g.Expect(err).NotTo(HaveOccurred())
-				data, err := Encode(p, nil)
+				data, err := Encode(p, Limits{})
 				g.Expect(err).NotTo(HaveOccurred())
 				_, err = store.Write("my-namespace", "profile1", data)
 				g.Expect(err).NotTo(HaveOccurred())
@@ -101,4 +102,42 @@ func TestInstalledProfileConfinesRuncContainer(t *testing.T) {
 			g.Expect(res.Stderr).To(ContainSubstring("Operation not permitted"))
 		})
 	}
+}
+
+// TestStringErrnoRetInRuncContainer installs a profile written the way
+// seed-era manifests wrote errnoRet, as a string, and checks that a runc
+// container's denied call fails with exactly that errno.
+func TestStringErrnoRetInRuncContainer(t *testing.T) {
+	bundle := runc.NewBundle(t)
+	g := NewWithT(t)
+	const manifest = `apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: errno-string
+spec:
+  defaultAction: SCMP_ACT_ALLOW
+  syscalls:
+  - action: SCMP_ACT_ERRNO
+    errnoRet: "38"
+    names: [mkdir, mkdirat]
+`
+	var sp seccompprofilev1beta1.SeccompProfile
+	g.Expect(yaml.UnmarshalStrict([]byte(manifest), &sp)).To(Succeed())
+	p, err := Resolve(sp.Spec, func(string) (*seccompprofilev1beta1.SeccompProfileSpec, bool) { return nil, false })
+	g.Expect(err).NotTo(HaveOccurred())
+	data, err := Encode(p, Limits{})
+	g.Expect(err).NotTo(HaveOccurred())
+	kubelet := t.TempDir()
+	store, err := OpenStore(t.TempDir(), kubelet)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer store.Close()
+	_, err = store.Write("my-namespace", "errno-string", data)
+	g.Expect(err).NotTo(HaveOccurred())
+	onNode, err := os.ReadFile(filepath.Join(kubelet, "seccomp", "operator", "my-namespace", "errno-string.json"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(onNode)).To(ContainSubstring(`"errnoRet": 38`))
+
+	res := bundle.Run(t, onNode, "mkdir", "/tmp/denied")
+	g.Expect(res.Code).NotTo(Equal(0))
+	g.Expect(res.Stderr).To(ContainSubstring("Function not implemented"), "ENOSYS is errno 38")
 }

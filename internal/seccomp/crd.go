@@ -7,6 +7,7 @@ import (
 	"math"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
@@ -19,9 +20,12 @@ func FromSpec(spec seccompprofilev1beta1.SeccompProfileSpec) (Profile, error) {
 	if spec.BaseProfileName != "" {
 		return Profile{}, fmt.Errorf("baseProfileName %q must be resolved before conversion", spec.BaseProfileName)
 	}
-	p := Profile{DefaultAction: string(spec.DefaultAction)}
+	p := Profile{
+		DefaultAction: string(spec.DefaultAction),
+		ListenerPath:  spec.ListenerPath, ListenerMetadata: spec.ListenerMetadata,
+	}
 	var err error
-	if p.DefaultErrnoRet, err = toUint(spec.DefaultErrnoRet); err != nil {
+	if p.DefaultErrnoRet, err = errnoFromSpec(spec.DefaultErrnoRet); err != nil {
 		return Profile{}, fmt.Errorf("defaultErrnoRet: %w", err)
 	}
 	for _, a := range spec.Architectures {
@@ -46,7 +50,7 @@ func FromSpec(spec seccompprofilev1beta1.SeccompProfileSpec) (Profile, error) {
 func ruleFromSpec(s seccompprofilev1beta1.Syscall) (Syscall, error) {
 	rule := Syscall{Action: string(s.Action)}
 	var err error
-	if rule.ErrnoRet, err = toUint(s.ErrnoRet); err != nil {
+	if rule.ErrnoRet, err = errnoFromSpec(s.ErrnoRet); err != nil {
 		return Syscall{}, fmt.Errorf("errnoRet: %w", err)
 	}
 	for _, n := range s.Names {
@@ -66,9 +70,12 @@ func ruleFromSpec(s seccompprofilev1beta1.Syscall) (Syscall, error) {
 // ToSpec converts an OCI profile to a SeccompProfile spec.
 func ToSpec(p Profile) (seccompprofilev1beta1.SeccompProfileSpec, error) {
 	p = Normalize(p)
-	spec := seccompprofilev1beta1.SeccompProfileSpec{DefaultAction: seccompprofilev1beta1.Action(p.DefaultAction)}
+	spec := seccompprofilev1beta1.SeccompProfileSpec{
+		DefaultAction: seccompprofilev1beta1.Action(p.DefaultAction),
+		ListenerPath:  p.ListenerPath, ListenerMetadata: p.ListenerMetadata,
+	}
 	var err error
-	if spec.DefaultErrnoRet, err = toInt(p.DefaultErrnoRet); err != nil {
+	if spec.DefaultErrnoRet, err = errnoToSpec(p.DefaultErrnoRet); err != nil {
 		return spec, fmt.Errorf("defaultErrnoRet: %w", err)
 	}
 	for _, a := range p.Architectures {
@@ -79,7 +86,7 @@ func ToSpec(p Profile) (seccompprofilev1beta1.SeccompProfileSpec, error) {
 	}
 	for i, s := range p.Syscalls {
 		rule := seccompprofilev1beta1.Syscall{Action: seccompprofilev1beta1.Action(s.Action)}
-		if rule.ErrnoRet, err = toInt(s.ErrnoRet); err != nil {
+		if rule.ErrnoRet, err = errnoToSpec(s.ErrnoRet); err != nil {
 			return spec, fmt.Errorf("syscalls[%d].errnoRet: %w", i, err)
 		}
 		for _, n := range s.Names {
@@ -125,24 +132,28 @@ func EncodeCRD(name string, p Profile) ([]byte, error) {
 	return bytes.Replace(out, []byte("  creationTimestamp: null\n"), nil, 1), nil
 }
 
-func toUint(v *int64) (*uint, error) {
-	if v == nil {
-		return nil, nil
+// errnoFromSpec reads an errno written as an integer or a string of
+// digits.
+func errnoFromSpec(v *intstr.IntOrString) (*uint, error) {
+	n, err := seccompprofilev1beta1.Errno(v)
+	if err != nil || n == nil {
+		return nil, err
 	}
-	if *v < 0 {
-		return nil, fmt.Errorf("negative errno %d", *v)
+	if *n < 0 {
+		return nil, fmt.Errorf("negative errno %d", *n)
 	}
-	u := uint(*v)
+	u := uint(*n)
 	return &u, nil
 }
 
-func toInt(v *uint) (*int64, error) {
+// errnoToSpec writes an errno as the integer the CRD's schema prefers.
+func errnoToSpec(v *uint) (*intstr.IntOrString, error) {
 	if v == nil {
 		return nil, nil
 	}
-	if *v > math.MaxInt64 {
+	if *v > math.MaxInt32 {
 		return nil, fmt.Errorf("errno %d out of range", *v)
 	}
-	i := int64(*v)
+	i := intstr.FromInt32(int32(*v))
 	return &i, nil
 }

@@ -41,7 +41,8 @@ func Merge(profiles ...Profile) (Profile, error) {
 	if len(profiles) == 0 {
 		return Profile{}, errors.New("merge: no profiles")
 	}
-	out := Profile{DefaultAction: profiles[0].DefaultAction, DefaultErrnoRet: profiles[0].DefaultErrnoRet}
+	out := Profile{DefaultAction: profiles[0].DefaultAction, DefaultErrnoRet: profiles[0].DefaultErrnoRet,
+		ListenerPath: profiles[0].ListenerPath, ListenerMetadata: profiles[0].ListenerMetadata}
 	for i, p := range profiles {
 		if p.DefaultAction != out.DefaultAction || !sameErrno(p.DefaultErrnoRet, out.DefaultErrnoRet) {
 			return Profile{}, &DefaultActionError{

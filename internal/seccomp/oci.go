@@ -11,11 +11,15 @@ import (
 // linux.seccomp object, which runc, crun and the kubelet's localhost
 // profiles read. Field order here is the order EncodeOCI writes.
 type Profile struct {
-	DefaultAction   string    `json:"defaultAction"`
-	DefaultErrnoRet *uint     `json:"defaultErrnoRet,omitempty"`
-	Architectures   []string  `json:"architectures,omitempty"`
-	Flags           []string  `json:"flags,omitempty"`
-	Syscalls        []Syscall `json:"syscalls,omitempty"`
+	DefaultAction   string   `json:"defaultAction"`
+	DefaultErrnoRet *uint    `json:"defaultErrnoRet,omitempty"`
+	Architectures   []string `json:"architectures,omitempty"`
+	Flags           []string `json:"flags,omitempty"`
+	// ListenerPath and ListenerMetadata tell the runtime where to send
+	// the notify fd of a filter that uses SCMP_ACT_NOTIFY.
+	ListenerPath     string    `json:"listenerPath,omitempty"`
+	ListenerMetadata string    `json:"listenerMetadata,omitempty"`
+	Syscalls         []Syscall `json:"syscalls,omitempty"`
 }
 
 // Syscall is one rule of a Profile.
@@ -38,14 +42,32 @@ type Arg struct {
 var (
 	actions = []string{
 		"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-		"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",
+		"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", ActionNotify,
 	}
 	operators = []string{
 		"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
 		"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
 	}
-	flags = []string{"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}
+	flags = []string{
+		"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+		"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+	}
 )
+
+// ActionNotify hands a call to the user-space listener at ListenerPath.
+const ActionNotify = "SCMP_ACT_NOTIFY"
+
+// Actions returns every action a profile uses, the default first, without
+// duplicates.
+func Actions(p Profile) []string {
+	out := []string{p.DefaultAction}
+	for _, s := range p.Syscalls {
+		if !slices.Contains(out, s.Action) {
+			out = append(out, s.Action)
+		}
+	}
+	return out
+}
 
 // EncodeOCI writes p as indented OCI seccomp JSON with a trailing
 // newline. It normalises first (see Normalize), so equal profiles always
@@ -76,12 +98,16 @@ func DecodeOCI(data []byte) (Profile, error) {
 }
 
 // Validate checks what can be checked without a syscall table: known
-// actions, operators and flags, non-empty rules and names, and argument
-// indexes 0 to 5. Syscall names are checked per architecture by
-// internal/seccompfilter.
+// actions, operators and flags, non-empty rules and names, argument
+// indexes 0 to 5, and a listenerPath for SCMP_ACT_NOTIFY. Syscall names
+// are checked per architecture by internal/seccompfilter.
 func Validate(p Profile) error {
 	if err := validAction(p.DefaultAction); err != nil {
 		return fmt.Errorf("defaultAction: %w", err)
+	}
+	if p.ListenerPath == "" && slices.Contains(Actions(p), ActionNotify) {
+		// The runtime would have no one to hand the notify fd to.
+		return errors.New("SCMP_ACT_NOTIFY needs a listenerPath")
 	}
 	for _, f := range p.Flags {
 		if !slices.Contains(flags, f) {

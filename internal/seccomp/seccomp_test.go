@@ -3,6 +3,7 @@ package seccomp
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,6 +48,41 @@ var goldenProfiles = map[string]Profile{
 			{Names: []string{"read", "close"}, Action: "SCMP_ACT_ALLOW"},
 		},
 	},
+	"notify": {
+		DefaultAction:    "SCMP_ACT_ALLOW",
+		Flags:            []string{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
+		ListenerPath:     "/var/run/security-profiles-operator/agent.sock",
+		ListenerMetadata: "opaque data",
+		Syscalls:         []Syscall{{Names: []string{"mkdir"}, Action: "SCMP_ACT_NOTIFY"}},
+	},
+}
+
+// TestErrnoAsIntegerOrString decodes errnoRet and defaultErrnoRet written
+// as integers, as users write them today, and as strings, as the
+// seed-era schema declared them: both give the same profile.
+func TestErrnoAsIntegerOrString(t *testing.T) {
+	g := NewWithT(t)
+	const crd = `apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: errno
+spec:
+  defaultAction: SCMP_ACT_ERRNO
+  defaultErrnoRet: %s
+  syscalls:
+  - action: SCMP_ACT_ERRNO
+    errnoRet: %s
+    names: [mkdir]
+`
+	want := Profile{DefaultAction: "SCMP_ACT_ERRNO", DefaultErrnoRet: errno(1),
+		Syscalls: []Syscall{{Names: []string{"mkdir"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: errno(38)}}}
+	for _, v := range [][2]string{{"1", "38"}, {`"1"`, `"38"`}} {
+		_, p, err := DecodeCRD([]byte(fmt.Sprintf(crd, v[0], v[1])))
+		g.Expect(err).NotTo(HaveOccurred(), v[1])
+		g.Expect(p).To(Equal(want), v[1])
+	}
+	_, _, err := DecodeCRD([]byte(fmt.Sprintf(crd, "1", `"ENOSYS"`)))
+	g.Expect(err).To(MatchError(ContainSubstring(`errno "ENOSYS" is not a number`)))
 }
 
 func TestEncodeGolden(t *testing.T) {
@@ -83,7 +119,8 @@ func TestDecode(t *testing.T) {
 		{"bad yaml", "spec: [\n", "", "parse profile"},
 		{"list", "- a\n", "", "not an object"},
 		{"unknown field", `{"defaultAction":"SCMP_ACT_ERRNO","bogus":1}`, "", "unknown field"},
-		{"bad action", `{"defaultAction":"SCMP_ACT_NOTIFY"}`, "", `unsupported action "SCMP_ACT_NOTIFY"`},
+		{"bad action", `{"defaultAction":"SCMP_ACT_NOTIFY_ME"}`, "", `unsupported action "SCMP_ACT_NOTIFY_ME"`},
+		{"notify without listener", `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}`, "", `SCMP_ACT_NOTIFY needs a listenerPath`},
 		{"bad name", `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["Read"],"action":"SCMP_ACT_ALLOW"}]}`, "", "not a syscall name"},
 		{"no names", `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":[],"action":"SCMP_ACT_ALLOW"}]}`, "", "must not be empty"},
 		{"bad index", `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":6,"value":0,"op":"SCMP_CMP_EQ"}]}]}`, "", "index 6"},

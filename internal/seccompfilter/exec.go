@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"syscall"
 	"unsafe"
 
@@ -30,6 +31,11 @@ func Exec(p seccomp.Profile, path string, argv, env []string) error {
 	prog, err := compile(p)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(seccomp.Actions(p), seccomp.ActionNotify) {
+		// Loaded without a listener, the kernel fails every notified call
+		// with ENOSYS: not what the profile means.
+		return errors.New("the profile uses SCMP_ACT_NOTIFY, which needs the runtime's seccomp agent at its listenerPath")
 	}
 	if !seccomp.AllowsUnconditionally(p, "execve") {
 		return errors.New("the profile does not allow execve, which is needed to start the command (as with runc)")

@@ -149,6 +149,10 @@ func action(name string, errno *uint) (libseccomp.ScmpAction, error) {
 		return libseccomp.ActKillProcess, nil
 	case "SCMP_ACT_TRAP":
 		return libseccomp.ActTrap, nil
+	case seccomp.ActionNotify:
+		// Only compiled to check the profile, never loaded here: loading
+		// would return a notify fd with no one to answer it.
+		return libseccomp.ActNotify, nil
 	case "SCMP_ACT_TRACE":
 		return 0, errors.New("unsupported action SCMP_ACT_TRACE: it needs a ptrace tracer")
 	}

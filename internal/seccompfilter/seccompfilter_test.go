@@ -51,7 +51,13 @@ func TestBuild(t *testing.T) {
 		}}, ""},
 		{"unknown names", seccomp.AllowList([]string{"read", "frobnicate", "bogus"}, nil), "unknown syscalls for SCMP_ARCH_X86_64 (libseccomp 2.5.4): bogus, frobnicate"},
 		{"trace", seccomp.Profile{DefaultAction: "SCMP_ACT_TRACE"}, "SCMP_ACT_TRACE"},
-		{"invalid", seccomp.Profile{DefaultAction: "SCMP_ACT_NOTIFY"}, "unsupported action"},
+		{"invalid", seccomp.Profile{DefaultAction: "SCMP_ACT_FOO"}, "unsupported action"},
+		{"notify without listener", seccomp.Profile{DefaultAction: "SCMP_ACT_NOTIFY"}, "needs a listenerPath"},
+		{"notify", seccomp.Profile{
+			DefaultAction: "SCMP_ACT_NOTIFY", ListenerPath: "/var/run/security-profiles-operator/agent.sock",
+			Flags:    []string{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
+			Syscalls: []seccomp.Syscall{{Names: []string{"read"}, Action: "SCMP_ACT_ALLOW"}, {Names: []string{"mkdir"}, Action: "SCMP_ACT_NOTIFY"}},
+		}, ""},
 		{"bad arch", seccomp.AllowList([]string{"read"}, []string{"SCMP_ARCH_VAX"}), `unknown architecture "SCMP_ARCH_VAX"`},
 	}
 	for _, c := range cases {
@@ -75,4 +81,13 @@ func TestExecRefusesProfileWithoutExecve(t *testing.T) {
 	g := NewWithT(t)
 	err := Exec(seccomp.AllowList([]string{"read", "write"}, nil), "/bin/true", []string{"true"}, nil)
 	g.Expect(err).To(MatchError(ContainSubstring("does not allow execve")))
+}
+
+func TestExecRefusesNotifyProfile(t *testing.T) {
+	g := NewWithT(t)
+	p := seccomp.AllowList([]string{"read", "execve"}, nil)
+	p.ListenerPath = "/var/run/security-profiles-operator/agent.sock"
+	p.Syscalls = append(p.Syscalls, seccomp.Syscall{Names: []string{"mkdir"}, Action: "SCMP_ACT_NOTIFY"})
+	err := Exec(p, "/bin/true", []string{"true"}, nil)
+	g.Expect(err).To(MatchError(ContainSubstring("SCMP_ACT_NOTIFY")))
 }

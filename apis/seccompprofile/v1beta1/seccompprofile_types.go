@@ -1,13 +1,17 @@
 package v1beta1
 
 import (
+	"fmt"
+	"strconv"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 )
 
 // Action is what the kernel does when a syscall matches a rule.
-// +kubebuilder:validation:Enum=SCMP_ACT_KILL;SCMP_ACT_KILL_PROCESS;SCMP_ACT_KILL_THREAD;SCMP_ACT_TRAP;SCMP_ACT_ERRNO;SCMP_ACT_TRACE;SCMP_ACT_ALLOW;SCMP_ACT_LOG
+// +kubebuilder:validation:Enum=SCMP_ACT_KILL;SCMP_ACT_KILL_PROCESS;SCMP_ACT_KILL_THREAD;SCMP_ACT_TRAP;SCMP_ACT_ERRNO;SCMP_ACT_TRACE;SCMP_ACT_ALLOW;SCMP_ACT_LOG;SCMP_ACT_NOTIFY
 type Action string
 
 // The seccomp actions a profile may use.
@@ -20,14 +24,22 @@ const (
 	ActionTrace       Action = "SCMP_ACT_TRACE"
 	ActionAllow       Action = "SCMP_ACT_ALLOW"
 	ActionLog         Action = "SCMP_ACT_LOG"
+	// ActionNotify hands the call to the user-space listener at
+	// spec.listenerPath, which decides its outcome.
+	ActionNotify Action = "SCMP_ACT_NOTIFY"
 )
+
+// ListenerDir is the directory a seccomp notify listener's socket must be
+// in: spec.listenerPath is confined to it, so a profile cannot make the
+// runtime hand a container's notify fd to an arbitrary socket on the node.
+const ListenerDir = "/var/run/security-profiles-operator/"
 
 // Arch is a seccomp architecture name as libseccomp spells it.
 // +kubebuilder:validation:Enum=SCMP_ARCH_NATIVE;SCMP_ARCH_X86;SCMP_ARCH_X86_64;SCMP_ARCH_X32;SCMP_ARCH_ARM;SCMP_ARCH_AARCH64;SCMP_ARCH_MIPS;SCMP_ARCH_MIPS64;SCMP_ARCH_MIPS64N32;SCMP_ARCH_MIPSEL;SCMP_ARCH_MIPSEL64;SCMP_ARCH_MIPSEL64N32;SCMP_ARCH_PPC;SCMP_ARCH_PPC64;SCMP_ARCH_PPC64LE;SCMP_ARCH_S390;SCMP_ARCH_S390X;SCMP_ARCH_PARISC;SCMP_ARCH_PARISC64;SCMP_ARCH_RISCV64
 type Arch string
 
 // Flag is a seccomp filter flag.
-// +kubebuilder:validation:Enum=SECCOMP_FILTER_FLAG_TSYNC;SECCOMP_FILTER_FLAG_LOG;SECCOMP_FILTER_FLAG_SPEC_ALLOW
+// +kubebuilder:validation:Enum=SECCOMP_FILTER_FLAG_TSYNC;SECCOMP_FILTER_FLAG_LOG;SECCOMP_FILTER_FLAG_SPEC_ALLOW;SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 type Flag string
 
 // Operator compares a syscall argument with a value.
@@ -35,6 +47,8 @@ type Flag string
 type Operator string
 
 // SeccompProfileSpec is a seccomp filter in the OCI runtime-spec shape.
+// +kubebuilder:validation:XValidation:rule="!has(self.syscalls) || self.syscalls.all(s, !has(s.errnoRet) || type(s.errnoRet) != int || (s.errnoRet >= 0 && s.errnoRet <= 4095))",message="errnoRet must be an errno number from 0 to 4095"
+// +kubebuilder:validation:XValidation:rule="has(self.listenerPath) || (self.defaultAction != 'SCMP_ACT_NOTIFY' && (!has(self.syscalls) || self.syscalls.all(s, s.action != 'SCMP_ACT_NOTIFY')))",message="SCMP_ACT_NOTIFY needs a listenerPath"
 type SeccompProfileSpec struct {
 	// disabled keeps the profile in the API but off the nodes: each node
 	// removes its file (and audit copy) and the profile reads Disabled.
@@ -50,10 +64,27 @@ type SeccompProfileSpec struct {
 	DefaultAction Action `json:"defaultAction"`
 
 	// defaultErrnoRet is the errno returned when defaultAction is
-	// SCMP_ACT_ERRNO; EPERM (1) when unset.
+	// SCMP_ACT_ERRNO; EPERM (1) when unset. A number, or the same number
+	// as a string ("38") as earlier versions of the schema declared it.
 	// +optional
-	// +kubebuilder:validation:Minimum=0
-	DefaultErrnoRet *int64 `json:"defaultErrnoRet,omitempty"`
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,4}$`
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || (self >= 0 && self <= 4095)",message="must be an errno number from 0 to 4095"
+	DefaultErrnoRet *intstr.IntOrString `json:"defaultErrnoRet,omitempty"`
+
+	// listenerPath is the UNIX socket of the seccomp agent the runtime
+	// hands the notify fd to when the filter uses SCMP_ACT_NOTIFY. It
+	// must be below /var/run/security-profiles-operator/.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/var/run/security-profiles-operator/') && size(self) > 36 && !self.split('/').exists(s, s == '..' || s == '.')",message="must be a path below /var/run/security-profiles-operator/ without . or .. segments"
+	ListenerPath string `json:"listenerPath,omitempty"`
+
+	// listenerMetadata is opaque data the runtime passes to the seccomp
+	// agent at listenerPath.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	ListenerMetadata string `json:"listenerMetadata,omitempty"`
 
 	// baseProfileName names a profile whose syscall rules are merged into
 	// this one: another SeccompProfile in the same namespace, or a base
@@ -93,10 +124,13 @@ type Syscall struct {
 	// +required
 	Action Action `json:"action"`
 
-	// errnoRet is the errno returned when action is SCMP_ACT_ERRNO.
+	// errnoRet is the errno returned when action is SCMP_ACT_ERRNO. A
+	// number, or the same number as a string ("38") as earlier versions of
+	// the schema declared it.
 	// +optional
-	// +kubebuilder:validation:Minimum=0
-	ErrnoRet *int64 `json:"errnoRet,omitempty"`
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,4}$`
+	ErrnoRet *intstr.IntOrString `json:"errnoRet,omitempty"`
 
 	// args narrow the rule to calls whose arguments compare as given; all
 	// must hold.
@@ -104,6 +138,23 @@ type Syscall struct {
 	// +kubebuilder:validation:MaxItems=6
 	// +listType=atomic
 	Args []Arg `json:"args,omitempty"`
+}
+
+// Errno returns the number an errnoRet or defaultErrnoRet holds, written
+// as an integer or as a string of digits; nil when unset.
+func Errno(v *intstr.IntOrString) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if v.Type == intstr.Int {
+		n := int64(v.IntVal)
+		return &n, nil
+	}
+	n, err := strconv.ParseInt(v.StrVal, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("errno %q is not a number", v.StrVal)
+	}
+	return &n, nil
 }
 
 // SyscallName is a syscall's name as libseccomp knows it.
@@ -151,6 +202,14 @@ type SeccompProfileStatus struct {
 	// jsonpath='{.status.seccompProfile\.localhostProfile}'.
 	// +optional
 	LegacyLocalhostProfile string `json:"seccompProfile.localhostProfile,omitempty"`
+
+	// path is the profile's file on the nodes:
+	// <kubelet root>/seccomp/operator/<namespace>/<name>.json. A node's
+	// kubelet root is the one its kubelet.kubernetes.io/directory-location
+	// label names, else /var/lib/kubelet; when the nodes' roots differ (or
+	// there are no nodes) path uses /var/lib/kubelet.
+	// +optional
+	Path string `json:"path,omitempty"`
 
 	// activeWorkloads lists the pods ("<namespace>/<name>") that use this
 	// profile; while it is not empty the profile cannot be deleted.

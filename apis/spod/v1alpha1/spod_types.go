@@ -4,6 +4,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 )
 
 // Name is the only name a SecurityProfilesOperatorDaemon may have.
@@ -124,12 +126,31 @@ type SPODSpec struct {
 	// +listType=set
 	AllowedSyscalls []string `json:"allowedSyscalls,omitempty"`
 
+	// allowedSeccompActions, when set, is the only seccomp actions a
+	// SeccompProfile may use, as its defaultAction or in any rule
+	// (including rules of its base profiles); profiles using another
+	// action are not installed, and installed ones that stop complying
+	// when the list changes are removed from the nodes.
+	// +optional
+	// +listType=set
+	AllowedSeccompActions []seccompprofilev1beta1.Action `json:"allowedSeccompActions,omitempty"`
+
 	// webhookOptions tune the binding.spo.io and recording.spo.io webhooks
-	// of the MutatingWebhookConfiguration the operator manages.
+	// of the MutatingWebhookConfiguration the operator manages. They have
+	// no effect while staticWebhookConfig is true.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
 	WebhookOpts []WebhookOptions `json:"webhookOptions,omitempty"`
+
+	// staticWebhookConfig, when true, leaves the MutatingWebhookConfiguration
+	// spo-mutating-webhook-configuration to the installer: the operator
+	// neither creates, updates nor deletes it, sets no caBundle on it (not
+	// even after rotating its own CA) and ignores webhookOptions. Whatever
+	// exists stays as it is. Setting it back to false makes the operator
+	// apply its configuration again.
+	// +optional
+	StaticWebhookConfig bool `json:"staticWebhookConfig,omitempty"`
 
 	// selinuxOptions configure SELinux policy handling.
 	// +optional

@@ -21,6 +21,7 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,6 +66,11 @@ func (in *SPODSpec) DeepCopyInto(out *SPODSpec) {
 	if in.AllowedSyscalls != nil {
 		in, out := &in.AllowedSyscalls, &out.AllowedSyscalls
 		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
+	if in.AllowedSeccompActions != nil {
+		in, out := &in.AllowedSeccompActions, &out.AllowedSeccompActions
+		*out = make([]v1beta1.Action, len(*in))
 		copy(*out, *in)
 	}
 	if in.WebhookOpts != nil {
