@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
+	"github.com/securityprofiles/operator/controllers/disabledprofile"
 	"github.com/securityprofiles/operator/controllers/podgate"
 	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
@@ -121,6 +122,9 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 	}
 	if err := podGate.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("pod gate controller: %w", err)
+	}
+	if err := disabledprofile.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("disabled profile controllers: %w", err)
 	}
 	return nil
 }

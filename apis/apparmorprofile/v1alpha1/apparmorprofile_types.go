@@ -8,6 +8,12 @@ import (
 
 // AppArmorProfileSpec carries the policy text.
 type AppArmorProfileSpec struct {
+	// disabled keeps the profile in the API but off the nodes; the
+	// profile reads Disabled. This build installs no AppArmor profiles on nodes, so the
+	// switch only changes what the status says.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+
 	// policy is the AppArmor policy as apparmor_parser reads it. The profile
 	// it declares must be named like this object's metadata.name, which is
 	// how pods refer to it (container.apparmor.security.beta.kubernetes.io/

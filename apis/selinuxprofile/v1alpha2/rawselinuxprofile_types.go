@@ -7,6 +7,12 @@ import (
 // RawSelinuxProfileSpec carries a policy in CIL as written, for policies
 // that already exist (e.g. made with udica).
 type RawSelinuxProfileSpec struct {
+	// disabled keeps the profile in the API but off the nodes; the
+	// profile reads Disabled. This build installs no SELinux policies on nodes, so the
+	// switch only changes what the status says.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+
 	// policy is the CIL text. It must define a block named
 	// "<name>_<namespace>" so two namespaces cannot overwrite each other.
 	// +required

@@ -70,6 +70,12 @@ type ObjectClassPermissions map[ObjectClassKey]PermissionSet
 
 // SelinuxProfileSpec is a structured SELinux policy.
 type SelinuxProfileSpec struct {
+	// disabled keeps the profile in the API but off the nodes; the
+	// profile reads Disabled. This build installs no SELinux policies on nodes, so the
+	// switch only changes what the status says.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+
 	// inherit lists the policies this one builds on; a system policy must be
 	// allowed in spod's spec.selinuxOptions.allowedSystemProfiles.
 	// +optional
