@@ -69,15 +69,15 @@ spec:
 	field: "spec.recorder",
 	also:  "use recorder logs",
 }, {
-	name: "a ProfileBinding without image",
+	name: "a ProfileBinding with neither image nor podSelector",
 	manifest: `
 apiVersion: security-profiles-operator.x-k8s.io/v1alpha1
 kind: ProfileBinding
 metadata: {name: bad}
 spec:
   profileRef: {kind: SeccompProfile, name: profile1}`,
-	field: "spec.image",
-	also:  "Required value",
+	field: "spec",
+	also:  "set image, podSelector or both",
 }, {
 	name: "a ProfileBinding to a RawSelinuxProfile",
 	manifest: `
