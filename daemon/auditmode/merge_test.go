@@ -6,6 +6,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
@@ -84,4 +85,30 @@ func TestUnresolvedCallsCountOnceTheContainerIsKnown(t *testing.T) {
 	g.Expect(p.first).To(Equal(t0))
 	g.Expect(p.last).To(Equal(t0.Add(time.Second)))
 	g.Expect(c.pending).To(HaveLen(1), "the enforced container's call is not an audit finding")
+}
+
+func TestAddCountsCallsPerProfileAndSyscall(t *testing.T) {
+	g := NewWithT(t)
+	c := &Collector{NodeName: "node-m"}
+	call := Call{Image: "img", Syscall: "mkdir", At: time.Now()}
+	call.Profile.Namespace, call.Profile.Name = "ns-m", "prof"
+	series := auditModeCalls.WithLabelValues("node-m", "ns-m", "prof", "mkdir")
+	before := counterValue(g, series)
+	c.Add(call)
+	c.Add(call)
+	g.Expect(counterValue(g, series) - before).To(BeEquivalentTo(2))
+
+	// Calls resolved late count once they are known, as many as waited.
+	c.Resolve = func(string) (Call, bool) { return call, true }
+	c.AddUnresolved("early", "mkdir", time.Now())
+	c.mu.Lock()
+	c.resolveWaiting(time.Now())
+	c.mu.Unlock()
+	g.Expect(counterValue(g, series) - before).To(BeEquivalentTo(3))
+}
+
+func counterValue(g Gomega, c interface{ Write(*dto.Metric) error }) float64 {
+	m := &dto.Metric{}
+	g.Expect(c.Write(m)).To(Succeed())
+	return m.GetCounter().GetValue()
 }
