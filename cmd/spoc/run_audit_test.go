@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/securityprofiles/operator/internal/auditnetlink"
 	"github.com/securityprofiles/operator/test/require"
 )
 
@@ -31,9 +32,6 @@ spec:
     names: [mkdir, mkdirat]
 `
 
-// initNetNS is the initial network namespace's inode since Linux 6.18.
-const initNetNS = 0xEFFFFFF9
-
 // requireAudit gates tests that read the kernel's audit records: root
 // (CAP_AUDIT_READ), seccomp, audit support, and the host network
 // namespace where the records arrive.
@@ -49,22 +47,12 @@ func requireAudit(t *testing.T) {
 		miss("kernel without audit support: %v", err)
 	}
 	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/ns/net", &st); err == nil && st.Ino != initNetNS && kernelAtLeast(6, 18) {
-		miss("not in the host network namespace, where audit records arrive")
-	}
-}
-
-func kernelAtLeast(major, minor int) bool {
 	var uts unix.Utsname
-	if unix.Uname(&uts) != nil {
-		return false
+	if unix.Stat("/proc/self/ns/net", &st) == nil && unix.Uname(&uts) == nil {
+		if initial, certain := auditnetlink.NetNSIsInitial(st.Ino, unix.ByteSliceToString(uts.Release[:])); !initial && certain {
+			miss("not in the host network namespace, where audit records arrive")
+		}
 	}
-	ma, rest, _ := strings.Cut(unix.ByteSliceToString(uts.Release[:]), ".")
-	mi := strings.TrimLeft(rest, "0123456789")
-	mi = rest[:len(rest)-len(mi)]
-	a, _ := strconv.Atoi(ma)
-	b, _ := strconv.Atoi(mi)
-	return a > major || (a == major && b >= minor)
 }
 
 // writeProfile writes content to a file in dir, readable by anyone.
@@ -298,7 +286,9 @@ func TestRunAuditNeedsPrivileges(t *testing.T) {
 	audit := append([]string{spocBin, "run", "--audit", "-p", profile}, touch...)
 
 	netns := "network namespace"
-	if !kernelAtLeast(6, 18) {
+	var uts unix.Utsname
+	g.Expect(unix.Uname(&uts)).To(Succeed())
+	if _, certain := auditnetlink.NetNSIsInitial(0, unix.ByteSliceToString(uts.Release[:])); !certain {
 		netns = "cannot verify" // only a warning: the command runs
 	}
 	nobody := &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
