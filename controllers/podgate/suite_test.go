@@ -9,12 +9,9 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/podgate"
@@ -53,13 +50,9 @@ var _ = BeforeSuite(func() {
 	// Only this controller runs: specs set profile statuses themselves.
 	// Options as in cmd/manager, without listeners; a reconciler panic
 	// fails the suite instead of being logged and retried.
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 env.Scheme,
-		Cache:                  cache.Options{ByObject: spod.CacheOptions(operatorNamespace)},
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{RecoverPanic: ptr.To(false), SkipNameValidation: ptr.To(true)},
-	})
+	opts := env.ManagerOptions()
+	opts.Cache = cache.Options{ByObject: spod.CacheOptions(operatorNamespace)}
+	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&podgate.Reconciler{
 		Client:            mgr.GetClient(),

@@ -11,13 +11,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
@@ -60,13 +57,9 @@ var _ = BeforeSuite(func() {
 	// fails the suite instead of being logged and retried. The
 	// SeccompProfile controller runs too, so partial profiles show the
 	// state users see and carry the in-use finalizer they carry there.
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 env.Scheme,
-		Cache:                  cache.Options{ByObject: spod.CacheOptions(operatorNamespace)},
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{RecoverPanic: ptr.To(false), SkipNameValidation: ptr.To(true)},
-	})
+	opts := env.ManagerOptions()
+	opts.Cache = cache.Options{ByObject: spod.CacheOptions(operatorNamespace)}
+	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&profilerecording.Reconciler{
 		Client:            mgr.GetClient(),

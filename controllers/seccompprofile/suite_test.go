@@ -11,11 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
@@ -83,19 +80,8 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// managerOptions turn off listeners and make a reconciler panic fail the
-// suite instead of being logged and retried.
-func managerOptions() ctrl.Options {
-	return ctrl.Options{
-		Scheme:                 env.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{RecoverPanic: ptr.To(false), SkipNameValidation: ptr.To(true)},
-	}
-}
-
 func startDaemon(ctx context.Context, n simNode) {
-	opts := managerOptions()
+	opts := env.ManagerOptions()
 	opts.Cache = agent.CacheOptions(n.name)
 	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
@@ -115,7 +101,7 @@ func startDaemon(ctx context.Context, n simNode) {
 }
 
 func startManager(ctx context.Context) {
-	mgr, err := ctrl.NewManager(env.Config, managerOptions())
+	mgr, err := ctrl.NewManager(env.Config, env.ManagerOptions())
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&seccompprofile.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("seccompprofile-controller")}).SetupWithManager(ctx, mgr)).To(Succeed())
 	go func() {

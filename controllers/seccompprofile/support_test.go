@@ -83,7 +83,7 @@ var _ = Describe("A node without seccomp", Ordered, func() {
 		Expect(env.Client.Create(ctx(), nodeO)).To(Succeed())
 		var dctx context.Context
 		dctx, stop = context.WithCancel(context.Background())
-		opts := managerOptions()
+		opts := env.ManagerOptions()
 		opts.Cache = agent.CacheOptions(node.name)
 		mgr, err := ctrl.NewManager(env.Config, opts)
 		Expect(err).NotTo(HaveOccurred())

@@ -8,12 +8,9 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/test/envtest"
@@ -48,13 +45,9 @@ var _ = BeforeSuite(func() {
 
 	// Options as in cmd/manager, without listeners; a reconciler panic
 	// fails the suite instead of being logged and retried.
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 env.Scheme,
-		Cache:                  cache.Options{ByObject: spod.CacheOptions(cfg.Namespace)},
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{RecoverPanic: ptr.To(false), SkipNameValidation: ptr.To(true)},
-	})
+	opts := env.ManagerOptions()
+	opts.Cache = cache.Options{ByObject: spod.CacheOptions(cfg.Namespace)}
+	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
 	r := &spod.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("spod-controller"), Config: cfg}
 	Expect(r.SetupWithManager(mgr)).To(Succeed())

@@ -11,8 +11,12 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/internal/scheme"
 )
@@ -144,4 +148,17 @@ func (e *Env) Kubeconfig(path string) error {
 // Kubectl is the path of the kubectl built next to kube-apiserver.
 func Kubectl() string {
 	return filepath.Join(AssetsDir(), "kubectl")
+}
+
+// ManagerOptions are the options every suite's manager starts from: the
+// Env's scheme, no metrics or probe listeners (suites run in parallel),
+// and reconciler panics that fail the suite instead of being logged and
+// retried. Callers set Cache and anything else they need.
+func (e *Env) ManagerOptions() ctrl.Options {
+	return ctrl.Options{
+		Scheme:                 e.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{RecoverPanic: ptr.To(false), SkipNameValidation: ptr.To(true)},
+	}
 }
