@@ -9,8 +9,8 @@ import (
 // AppArmorProfileSpec carries the policy text.
 type AppArmorProfileSpec struct {
 	// disabled keeps the profile in the API but off the nodes; the
-	// profile reads Disabled. This build installs no AppArmor profiles on nodes, so the
-	// switch only changes what the status says.
+	// profile reads Disabled. Every node removes its copy, and clearing
+	// the switch installs it again.
 	// +optional
 	Disabled bool `json:"disabled,omitempty"`
 

@@ -8,8 +8,8 @@ import (
 // that already exist (e.g. made with udica).
 type RawSelinuxProfileSpec struct {
 	// disabled keeps the profile in the API but off the nodes; the
-	// profile reads Disabled. This build installs no SELinux policies on nodes, so the
-	// switch only changes what the status says.
+	// profile reads Disabled. Every node removes its copy, and clearing
+	// the switch installs it again.
 	// +optional
 	Disabled bool `json:"disabled,omitempty"`
 

@@ -41,7 +41,8 @@ type PolicyRef struct {
 }
 
 // LabelKey is an SELinux type, or @self for the profile's own process type.
-// +kubebuilder:validation:Pattern=`^(@self|[a-zA-Z0-9_]+)$`
+// Types may name another profile's type, e.g. foo_ns.process.
+// +kubebuilder:validation:Pattern=`^(@self|[a-zA-Z0-9._-]+)$`
 type LabelKey string
 
 // ObjectClassKey is an SELinux object class such as tcp_socket or file.
@@ -71,15 +72,17 @@ type ObjectClassPermissions map[ObjectClassKey]PermissionSet
 // SelinuxProfileSpec is a structured SELinux policy.
 type SelinuxProfileSpec struct {
 	// disabled keeps the profile in the API but off the nodes; the
-	// profile reads Disabled. This build installs no SELinux policies on nodes, so the
-	// switch only changes what the status says.
+	// profile reads Disabled. Every node removes its copy, and clearing
+	// the switch installs it again.
 	// +optional
 	Disabled bool `json:"disabled,omitempty"`
 
 	// inherit lists the policies this one builds on; a system policy must be
-	// allowed in spod's spec.selinuxOptions.allowedSystemProfiles.
+	// allowed in spod's spec.selinuxOptions.allowedSystemProfiles. Unset, it
+	// is the system policy container.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:default={{kind: System, name: container}}
 	// +kubebuilder:validation:MaxItems=16
 	Inherit []PolicyRef `json:"inherit,omitempty"`
 
@@ -89,7 +92,7 @@ type SelinuxProfileSpec struct {
 	// structure.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=128
-	// +kubebuilder:validation:XValidation:rule="self.all(t, t == '@self' || t.matches('^[a-zA-Z0-9_]{1,128}$'))",message="allow keys must be @self or SELinux type names (letters, digits, _)"
+	// +kubebuilder:validation:XValidation:rule="self.all(t, t == '@self' || t.matches('^[a-zA-Z0-9._-]{1,128}$'))",message="allow keys must be @self or SELinux type names (letters, digits, '.', '_', '-')"
 	Allow Allow `json:"allow,omitempty"`
 
 	// permissive makes the policy log denials instead of enforcing them.
@@ -105,6 +108,13 @@ type SelinuxProfileStatus struct {
 	// securityContext.seLinuxOptions.type: "<name>_<namespace>.process".
 	// +optional
 	Usage string `json:"usage,omitempty"`
+
+	// activeWorkloads lists the pods ("<namespace>/<name>") that run with
+	// this policy's type; while it is not empty the profile cannot be
+	// deleted.
+	// +optional
+	// +listType=set
+	ActiveWorkloads []string `json:"activeWorkloads,omitempty"`
 }
 
 // SelinuxProfile is an SELinux policy installed on every node by selinuxd.
