@@ -16,6 +16,9 @@ packages=(
 	containerd containernetworking-plugins iptables iproute2 conntrack
 	apparmor                # apparmor_parser validates profiles offline
 	secilc                  # compiles generated CIL offline
+	# semodule and Debian's refpolicy store: selinuxdtest installs policies
+	# into a copy of that store, as selinuxd does on a node.
+	policycoreutils semodule-utils selinux-policy-default
 	auditd                  # SCMP_ACT_LOG audit lines for enricher tests
 	jq curl ca-certificates openssl
 )
