@@ -20,13 +20,14 @@ var epoch = time.Unix(0, 0)
 // layer builds an uncompressed layer tar in memory, creating parent
 // directories on first use.
 type layer struct {
-	buf  bytes.Buffer
-	tw   *tar.Writer
-	dirs map[string]bool
+	buf   bytes.Buffer
+	tw    *tar.Writer
+	dirs  map[string]bool
+	files map[string]bool
 }
 
 func newLayer() *layer {
-	l := &layer{dirs: map[string]bool{}}
+	l := &layer{dirs: map[string]bool{}, files: map[string]bool{}}
 	l.tw = tar.NewWriter(&l.buf)
 	return l
 }
@@ -48,6 +49,7 @@ func (l *layer) bytes(name string, data []byte, mode int64) error {
 	if err := l.dir(path.Dir(name), 0o755); err != nil {
 		return err
 	}
+	l.files[name] = true
 	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: int64(len(data)), ModTime: epoch, Format: tar.FormatPAX}
 	if err := l.tw.WriteHeader(hdr); err != nil {
 		return err
@@ -57,7 +59,11 @@ func (l *layer) bytes(name string, data []byte, mode int64) error {
 }
 
 // file copies a host file (following symlinks) into the layer at name.
+// Binaries share libraries: a name already added is not added again.
 func (l *layer) file(name, src string, mode int64) error {
+	if l.files[strings.Trim(path.Clean(name), "/")] {
+		return nil
+	}
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -107,12 +113,23 @@ func staticBinary(name string) func(*layer, string) error {
 }
 
 // buildDaemon adds bin/daemon and, when it is dynamically linked (cgo with
-// libseccomp), the shared libraries and loader ldd lists for it.
+// libseccomp), the shared libraries and loader ldd lists for it, and the
+// apparmor_parser that loads AppArmor profiles (the include tree is the
+// node's, mounted by the DaemonSet).
 func buildDaemon(l *layer, bin string) error {
 	src := filepath.Join(bin, "daemon")
 	if err := l.file("daemon", src, 0o755); err != nil {
 		return err
 	}
+	if err := addSharedLibs(l, src); err != nil {
+		return err
+	}
+	return addAppArmorParser(l)
+}
+
+// addSharedLibs adds the shared libraries and loader ldd lists for a
+// dynamically linked binary at their host paths; a static one needs none.
+func addSharedLibs(l *layer, src string) error {
 	interp, err := interpreter(src)
 	if err != nil || interp == "" {
 		return err

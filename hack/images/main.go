@@ -34,7 +34,7 @@ var images = map[string]image{
 		build: func(l *layer, bin string) error { return l.file("pause", filepath.Join(bin, "pause"), 0o755) }},
 	"busybox": {ref: "localhost/busybox:local", entrypoint: []string{"/bin/sh"}, build: buildBusybox},
 	"manager": {ref: "localhost/security-profiles-operator:local", entrypoint: []string{"/manager"}, user: nonroot,
-		build: staticBinary("manager")},
+		build: buildManager},
 	"webhook": {ref: "localhost/security-profiles-operator-webhook:local", entrypoint: []string{"/webhook"}, user: nonroot,
 		build: staticBinary("webhook")},
 	"daemon": {ref: "localhost/security-profiles-operator-daemon:local", entrypoint: []string{"/daemon"}, user: "0:0",
