@@ -162,11 +162,12 @@ BPF_DIR := recorder/bpf
 BPF_CFLAGS := -target bpf -O2 -g -mcpu=v3 -D__TARGET_ARCH_x86 -fdebug-prefix-map=$(CURDIR)=.
 
 .PHONY: bpf
-bpf: ## Regenerate vmlinux.h from the running kernel's BTF and compile the recorder's BPF object.
+bpf: ## Regenerate vmlinux.h from the running kernel's BTF, compile the recorder's BPF object and note its inputs (make verify checks both).
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BPF_DIR)/vmlinux.h.tmp
 	mv $(BPF_DIR)/vmlinux.h.tmp $(BPF_DIR)/vmlinux.h
 	clang $(BPF_CFLAGS) -I$(BPF_DIR) -c $(BPF_DIR)/recorder.bpf.c -o $(BPF_DIR)/recorder.bpf.o
 	llvm-strip -g $(BPF_DIR)/recorder.bpf.o
+	hack/bpf-inputs.sh $(BPF_CFLAGS) -I$(BPF_DIR) > $(BPF_DIR)/recorder.bpf.o.inputs
 
 .PHONY: spoc
 spoc: ## Build bin/spoc (cgo, libbpf linked statically).

@@ -73,6 +73,9 @@ die() {
 }
 kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 ctr_() { ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+# ctr_within SECONDS ARGS...: ctr_ bounded in time (timeout cannot run a
+# shell function such as ctr_ itself).
+ctr_within() { local t="$1"; shift; timeout "$t" ctr -a "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
 # open_lock opens the lock on fd 9: the caller's own descriptor when it
@@ -350,8 +353,17 @@ stop_containers() {
 	ids="$(timeout 10 ctr -a "$CONTAINERD_SOCK" -n k8s.io tasks ls -q 2>/dev/null || true)"
 	# CNI keeps a result file per sandbox and network in a fixed directory.
 	timeout 10 ctr -a "$CONTAINERD_SOCK" -n k8s.io containers ls -q >>"$RUN/container-ids" 2>/dev/null || true
-	for id in $ids; do timeout 5 ctr_ tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true; done
-	for id in $ids; do timeout 10 ctr_ tasks delete -f "$id" >/dev/null 2>&1 || true; done
+	# SIGTERM first, while the API server still runs: the operator's manager
+	# and webhook then hand back their leader leases, and a run on this
+	# state directory later does not wait them out. What still runs a few
+	# seconds later (a shell as PID 1 ignores SIGTERM) is killed.
+	for id in $ids; do ctr_within 5 tasks kill -a -s SIGTERM "$id" >/dev/null 2>&1 || true; done
+	for _ in $(seq 1 50); do
+		ctr_within 5 tasks ls 2>/dev/null | grep -qw RUNNING || break
+		sleep 0.1
+	done
+	for id in $ids; do ctr_within 5 tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true; done
+	for id in $ids; do ctr_within 10 tasks delete -f "$id" >/dev/null 2>&1 || true; done
 }
 
 # kill_leftovers kills any process still naming the cluster's containerd

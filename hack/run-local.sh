@@ -3,7 +3,8 @@
 # etcd, kube-apiserver, controller-manager, scheduler, containerd, kubelet,
 # kube-proxy) with the operator deployed as pods from locally built images,
 # using the same kustomize manifests as `make deploy` (overlay config/local).
-# Waits for spod to be RUNNING, applies examples/, prints how to use kubectl,
+# Waits for spod to be RUNNING, applies examples/ and waits for their
+# profiles (SPO_EXAMPLES_TIMEOUT seconds at most), prints how to use kubectl,
 # then runs until Ctrl-C or `make run-local-down`, which tear everything down
 # and restore the host. Needs root.
 #
@@ -166,6 +167,39 @@ done
 	exit 1
 }
 
+# Up means the examples can be used: every example SeccompProfile is
+# Installed, and every other example profile shows a state. (SELinux and
+# AppArmor profiles cannot be installed on a node without them, and their
+# support is off in the default spod.) A manager restarted on a state
+# directory from an earlier run may first wait for its old leader lease.
+EXAMPLES_TIMEOUT="${SPO_EXAMPLES_TIMEOUT:-180}"
+example_profiles() {
+	"$KUBECTL" get -f "$ROOT/examples/" --no-headers \
+		-o custom-columns='KIND:.kind,NAMESPACE:.metadata.namespace,NAME:.metadata.name,STATUS:.status.status' |
+		awk '$1 ~ /Profile$/'
+}
+# examples_settled fails while a profile has no state or a SeccompProfile
+# is not Installed, and when there is nothing to look at.
+examples_settled() {
+	local table
+	table="$(example_profiles 2>/dev/null)" || return 1
+	awk '$4 == "<none>" || ($1 == "SeccompProfile" && $4 != "Installed") {bad = 1} END {exit bad || NR == 0}' <<<"$table"
+}
+log "waiting up to ${EXAMPLES_TIMEOUT}s for the examples' profiles"
+deadline=$((SECONDS + EXAMPLES_TIMEOUT))
+until examples_settled; do
+	if [ "$SECONDS" -ge "$deadline" ]; then
+		log "the examples' profiles did not settle within ${EXAMPLES_TIMEOUT}s (every SeccompProfile Installed, every other profile with a state):"
+		example_profiles >&2 || true
+		log "their node statuses:"
+		"$KUBECTL" get securityprofilenodestatuses -A >&2 || true
+		log "the manager's last log lines:"
+		"$KUBECTL" -n "$OPERATOR_NS" logs deployment/security-profiles-operator --tail=20 >&2 || true
+		exit 1
+	fi
+	sleep 1
+done
+
 cat <<MSG
 
 Local Security Profiles Operator is up in $((SECONDS - start))s: a single-node cluster with the operator as pods.
@@ -175,6 +209,7 @@ Local Security Profiles Operator is up in $((SECONDS - start))s: a single-node c
   kubectl -n $OPERATOR_NS get pods,spod
   kubectl get sp -A -o wide
 
+Examples:    every SeccompProfile Installed (kubectl get sp -A)
 Node:        $NODE_NAME (kubelet root $KUBELET_ROOT)
 Images:      localhost/busybox:local for workloads (imagePullPolicy: IfNotPresent)
 Logs:        $STATE/logs/ (kubectl logs works too)

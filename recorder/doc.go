@@ -10,9 +10,11 @@
 // The BPF object (bpf/recorder.bpf.o) is built by `make bpf` from
 // bpf/recorder.bpf.c and a vmlinux.h that bpftool dumps from the running
 // kernel's BTF. vmlinux.h is not committed (it is a 3 MB derivative of one
-// kernel); the 34 kB object is, so that `go build ./...` works without
-// clang or bpftool. CO-RE relocations make the object load on any kernel
-// with BTF. The object is embedded and written to a temporary file at
+// kernel); the 54 kB object is, so that `go build ./...` works without
+// clang or bpftool, with bpf/recorder.bpf.o.inputs naming the hashes of
+// what it was built from, against which `make verify` checks it (see
+// hack/verify-bpf.sh). CO-RE relocations make the object load on any
+// kernel with BTF. The object is embedded and written to a temporary file at
 // load, because libbpfgo only skips its RLIMIT_MEMLOCK bump (which needs
 // CAP_SYS_RESOURCE) when loading from a file.
 //

@@ -19,7 +19,7 @@ const (
 
 // Labels on SecurityProfileNodeStatus objects and recorded profiles.
 const (
-	// ProfileIDLabel identifies a profile as "<Kind>-<namespace>-<name>"
+	// ProfileIDLabel identifies a profile within its namespace as "<Kind>-<name>"
 	// (recorded partial profiles: "<Kind>-<recording>-<container>-<suffix>").
 	ProfileIDLabel = Prefix + "profile-id"
 	// NodeNameLabel names the node a SecurityProfileNodeStatus describes.
@@ -38,12 +38,12 @@ const (
 
 // Finalizers on the user's profile objects. There is deliberately no
 // per-node finalizer: per-node state lives in SecurityProfileNodeStatus
-// objects, so a node that vanishes cannot block a deletion forever.
+// objects, so a node that vanishes cannot block a deletion forever; a
+// node whose daemon was down when a profile went removes its copy at the
+// daemon's next start.
 const (
 	// InUseFinalizer is held while running pods reference the profile.
 	InUseFinalizer = Prefix + "in-use"
-	// NodeCleanupFinalizer is held until every node removed its copy.
-	NodeCleanupFinalizer = Prefix + "node-cleanup"
 	// MergeFinalizer is held on a ProfileRecording with mergeStrategy
 	// containers until its partial profiles are merged, one profile per
 	// container, after the recording is deleted.

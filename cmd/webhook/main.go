@@ -4,21 +4,16 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"flag"
 	"os"
 	"strings"
-	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	"github.com/securityprofiles/operator/internal/logging"
-	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/profiling"
-	"github.com/securityprofiles/operator/internal/scheme"
 	"github.com/securityprofiles/operator/webhooks/binding"
 	"github.com/securityprofiles/operator/webhooks/recording"
 	"github.com/securityprofiles/operator/webhooks/server"
@@ -48,7 +43,7 @@ func main() {
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so only one replica writes binding and recording status; every replica serves admission.")
 	flag.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
-	flag.BoolVar(&o.schedulingGates, "scheduling-gates", true, "Hold pods whose seccomp profiles are not Installed yet at the scheduling gate "+keys.ProfilesInstalledGate+" until the manager releases them.")
+	flag.BoolVar(&o.schedulingGates, "scheduling-gates", true, "Hold pods whose seccomp, SELinux or AppArmor profiles are not Installed yet at the scheduling gate "+keys.ProfilesInstalledGate+" until the manager releases them.")
 	flag.StringVar(&o.gateNamespaces, "gate-namespaces", "", "Comma-separated namespaces whose pods the scheduling gate applies to: the ones a namespace-restricted manager watches. All when empty.")
 	flag.Parse()
 
@@ -74,29 +69,9 @@ func main() {
 	}
 }
 
-// newManager builds a manager whose webhook server speaks TLS 1.2 or
-// newer. On SIGTERM the manager stops accepting connections and gives
-// in-flight admission requests (each bounded by server.Budget) time to
-// finish before exiting.
+// newManager builds the webhook's manager (see managerOptions).
 func newManager(o options) (ctrl.Manager, error) {
-	// Serving like the manager's: TLS with token authentication and
-	// authorization (ClusterRole spo-metrics-client).
-	metricsOpts := metricsserving.Options(o.metricsAddr, "")
-	shutdown := 15 * time.Second
-	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme: scheme.New(),
-		Cache:  server.CacheOptions(),
-		WebhookServer: webhook.NewServer(webhook.Options{
-			Port:    o.port,
-			CertDir: o.certDir,
-			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
-		}),
-		Metrics:                 metricsOpts,
-		HealthProbeBindAddress:  o.probeAddr,
-		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        "security-profiles-operator-webhook-lock",
-		GracefulShutdownTimeout: &shutdown,
-	})
+	return ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(o))
 }
 
 // setup registers both webhooks and the health and readiness checks.

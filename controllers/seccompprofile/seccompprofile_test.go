@@ -192,8 +192,9 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 			return len(got.Status.AuditedSyscalls)
 		}, time.Second).Should(Equal(3), "the manager keeps what the nodes listed")
 
+		before := got.DeepCopy()
 		got.Annotations = map[string]string{keys.AllowAuditedSyscallsAnnotation: "true"}
-		Expect(env.Client.Update(ctx(), got)).To(Succeed())
+		Expect(env.Client.Patch(ctx(), got, client.MergeFrom(before))).To(Succeed())
 		Eventually(func(g Gomega) {
 			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
 			g.Expect(got.Annotations).NotTo(HaveKey(keys.AllowAuditedSyscallsAnnotation))
@@ -220,8 +221,9 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 
 		got := &seccompprofilev1beta1.SeccompProfile{}
 		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		enabled := got.DeepCopy()
 		got.Spec.Disabled = true
-		Expect(env.Client.Update(ctx(), got)).To(Succeed())
+		Expect(env.Client.Patch(ctx(), got, client.MergeFrom(enabled))).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateDisabled))
 		for _, n := range nodes {
 			Eventually(func() error { _, err := fileOn(n, sp)(); return err }, timeout).Should(MatchError(os.ErrNotExist), n.name)
@@ -232,8 +234,11 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		Expect(got.Status.ReadyCondition().Status).To(Equal(metav1.ConditionFalse))
 		Expect(got.Status.ReadyCondition().Reason).To(Equal("ProfileDisabled"))
 
+		// A patch, not an update: the manager and the nodes keep writing the
+		// status, so the copy read above may already be stale.
+		before := got.DeepCopy()
 		got.Spec.Disabled = false
-		Expect(env.Client.Update(ctx(), got)).To(Succeed())
+		Expect(env.Client.Patch(ctx(), got, client.MergeFrom(before))).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
 		for _, n := range nodes {
 			Expect(fileOn(n, sp)()).NotTo(BeEmpty(), n.name)
@@ -268,8 +273,9 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}
 		// Changing the base re-installs what builds on it.
 		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(app), app)).To(Succeed())
+		unchanged := app.DeepCopy()
 		app.Spec.Syscalls[0].Names = append(app.Spec.Syscalls[0].Names, "accept4")
-		Expect(env.Client.Update(ctx(), app)).To(Succeed())
+		Expect(env.Client.Patch(ctx(), app, client.MergeFrom(unchanged))).To(Succeed())
 		Eventually(func() string { data, _ := fileOn(nodes[1], sp)(); return string(data) }, timeout).Should(ContainSubstring(`"accept4"`))
 	})
 

@@ -19,6 +19,7 @@ import (
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	"github.com/securityprofiles/operator/daemon/agent"
+	"github.com/securityprofiles/operator/daemon/nodestatus"
 )
 
 // counter reads a daemon counter from controller-runtime's registry, which
@@ -110,7 +111,7 @@ var _ = Describe("A node without seccomp", Ordered, func() {
 		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateError))
 		st := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
-		Expect(env.Client.Get(ctx(), client.ObjectKey{Namespace: ns, Name: "seccompprofile-unsupported-node-noseccomp"}, st)).To(Succeed())
+		Expect(env.Client.Get(ctx(), client.ObjectKey{Namespace: ns, Name: nodestatus.Name("SeccompProfile", "unsupported", "node-noseccomp")}, st)).To(Succeed())
 		Expect(st.Reason).To(Equal("SeccompNotSupportedOnNode"))
 		Expect(st.Labels[keys.ProfileStateLabel]).To(Equal("Error"))
 		_, err := os.Stat(profilePath(node, ns, "unsupported"))

@@ -1,6 +1,7 @@
 package spod
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -60,10 +61,12 @@ type Config struct {
 // ConfigFromEnv reads the manager's environment: OPERATOR_NAMESPACE,
 // RELATED_IMAGE_DAEMON, RELATED_IMAGE_WEBHOOK, RELATED_IMAGE_SELINUXD,
 // KUBELET_DIR, ENABLE_LOG_ENRICHER, REQUIRE_CERT_MANAGER and WEBHOOK_URL,
-// with the defaults above.
-func ConfigFromEnv() Config {
-	enricher, _ := strconv.ParseBool(os.Getenv("ENABLE_LOG_ENRICHER"))
-	requireCertManager, _ := strconv.ParseBool(os.Getenv("REQUIRE_CERT_MANAGER"))
+// with the defaults above. A switch that is set but not a boolean is an
+// error, not off: a typo in REQUIRE_CERT_MANAGER would otherwise have the
+// manager issue its own certificates where the install forbids them.
+func ConfigFromEnv() (Config, error) {
+	enricher, enricherErr := envSwitch("ENABLE_LOG_ENRICHER")
+	requireCertManager, certManagerErr := envSwitch("REQUIRE_CERT_MANAGER")
 	return Config{
 		RequireCertManager: requireCertManager,
 		WebhookURL:         os.Getenv("WEBHOOK_URL"),
@@ -73,7 +76,20 @@ func ConfigFromEnv() Config {
 		SelinuxdImage:      envOr("RELATED_IMAGE_SELINUXD", DefaultSelinuxdImage),
 		KubeletDir:         envOr("KUBELET_DIR", kubeletdir.Default),
 		ForceLogEnricher:   enricher,
+	}, errors.Join(enricherErr, certManagerErr)
+}
+
+// envSwitch reads a boolean variable; unset or empty is false.
+func envSwitch(name string) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return false, nil
 	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: not a boolean (want true or false)", name, v)
+	}
+	return b, nil
 }
 
 // Validate refuses settings the manager cannot act on.

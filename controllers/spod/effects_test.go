@@ -2,6 +2,7 @@ package spod_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	. "github.com/onsi/gomega"
@@ -9,14 +10,28 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/spod"
+	daemonseccomp "github.com/securityprofiles/operator/daemon/seccomp"
 )
 
-// effect asserts that one spod spec field, as set in d.spod, shows in
-// what the controller deployed.
-type effect func(ctx context.Context, g Gomega, d deployed)
+// effect asserts that one spod spec field, as the patch body sets it
+// (want), shows in what the controller deployed (d). It compares with the
+// body, never with spod as read back, so a value the API server or the
+// manager lost cannot pass for the one the patch asked for.
+type effect func(ctx context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed)
+
+// specOf decodes a patch body's spec as the effects expect it; a field the
+// type does not know fails, as it would on the API server.
+func specOf(body string) spodv1alpha1.SPODSpec {
+	var p struct {
+		Spec spodv1alpha1.SPODSpec `json:"spec"`
+	}
+	Expect(yaml.UnmarshalStrict([]byte(body), &p)).To(Succeed())
+	return p.Spec
+}
 
 // effects has one entry per spec field the manual patches. A patch
 // setting a field without an entry fails the suite, so a new manual
@@ -40,9 +55,9 @@ var effects = map[string]effect{
 	"enableSelinux":              selinuxEffect,
 }
 
-func webhookOptionsEffect(_ context.Context, g Gomega, d deployed) {
-	g.Expect(d.spod.Spec.WebhookOpts).NotTo(BeEmpty())
-	for _, opt := range d.spod.Spec.WebhookOpts {
+func webhookOptionsEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.WebhookOpts).NotTo(BeEmpty())
+	for _, opt := range want.WebhookOpts {
 		i := slices.IndexFunc(d.mwc.Webhooks, func(h admissionregistrationv1.MutatingWebhook) bool { return h.Name == opt.Name })
 		g.Expect(i).To(BeNumerically(">=", 0), opt.Name)
 		h := d.mwc.Webhooks[i]
@@ -58,52 +73,57 @@ func webhookOptionsEffect(_ context.Context, g Gomega, d deployed) {
 	}
 }
 
-func priorityClassEffect(_ context.Context, g Gomega, d deployed) {
-	g.Expect(d.ds.Spec.Template.Spec.PriorityClassName).To(Equal(d.spod.Spec.PriorityClassName))
-	g.Expect(d.ds.Spec.Template.Spec.PriorityClassName).NotTo(Equal(spodv1alpha1.DefaultPriorityClassName))
+func priorityClassEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.PriorityClassName).NotTo(Equal(spodv1alpha1.DefaultPriorityClassName))
+	g.Expect(d.ds.Spec.Template.Spec.PriorityClassName).To(Equal(want.PriorityClassName))
 }
 
-func verbosityEffect(_ context.Context, g Gomega, d deployed) {
+func verbosityEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	flag := fmt.Sprintf("--verbosity=%d", want.Verbosity)
+	g.Expect(want.Verbosity).NotTo(BeZero())
 	for _, c := range d.ds.Spec.Template.Spec.Containers {
-		g.Expect(c.Args).To(ContainElement("--verbosity=1"), c.Name)
+		g.Expect(c.Args).To(ContainElement(flag), c.Name)
 	}
-	g.Expect(d.webhook.Spec.Template.Spec.Containers[0].Args).To(ContainElement("--verbosity=1"))
+	g.Expect(d.webhook.Spec.Template.Spec.Containers[0].Args).To(ContainElement(flag))
 }
 
-func selinuxTypeEffect(_ context.Context, g Gomega, d deployed) {
+func selinuxTypeEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
 	for _, c := range d.ds.Spec.Template.Spec.Containers {
-		g.Expect(c.SecurityContext.SELinuxOptions.Type).To(Equal("unconfined_t"), c.Name)
+		g.Expect(c.SecurityContext.SELinuxOptions.Type).To(Equal(want.SelinuxTypeTag), c.Name)
 	}
 }
 
-func resourcesEffect(_ context.Context, g Gomega, d deployed) {
+func resourcesEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.DaemonResourceRequirements).NotTo(BeNil())
 	got := d.container(spod.DaemonContainer).Resources
-	g.Expect(equality.Semantic.DeepEqual(got, *d.spod.Spec.DaemonResourceRequirements)).To(BeTrue(), "%+v", got)
+	g.Expect(equality.Semantic.DeepEqual(got, *want.DaemonResourceRequirements)).To(BeTrue(), "%+v", got)
 }
 
-// allowedSyscallsEffect checks the daemon reads the spod that holds the
-// list: the node daemon reads allowedSyscalls from spod itself, in the
-// namespace the DaemonSet tells it.
-func allowedSyscallsEffect(ctx context.Context, g Gomega, d deployed) {
+// allowedSyscallsEffect follows the list to where it takes effect. The
+// manager renders nothing from it: the node daemon reads spod itself, in
+// the namespace the rendered DaemonSet names, and limits every profile to
+// the list it makes of that spod (daemonseccomp.LimitsOf).
+func allowedSyscallsEffect(ctx context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.AllowedSyscalls).NotTo(BeEmpty())
 	ns := envOf(d.container(spod.DaemonContainer), spod.EnvOperatorNamespace)
-	g.Expect(ns).To(Equal(d.spod.Namespace))
+	g.Expect(ns).NotTo(BeEmpty())
 	read := &spodv1alpha1.SecurityProfilesOperatorDaemon{}
 	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: spodv1alpha1.Name}, read)).To(Succeed())
-	g.Expect(read.Spec.AllowedSyscalls).To(ConsistOf("exit", "exit_group", "futex", "nanosleep"))
+	g.Expect(daemonseccomp.LimitsOf(read.Spec).Syscalls).To(ConsistOf(want.AllowedSyscalls))
 }
 
-func tolerationsEffect(_ context.Context, g Gomega, d deployed) {
-	g.Expect(d.ds.Spec.Template.Spec.Tolerations).To(Equal(d.spod.Spec.Tolerations))
-	g.Expect(d.ds.Spec.Template.Spec.Tolerations).NotTo(BeEmpty())
+func tolerationsEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.Tolerations).NotTo(BeEmpty())
+	g.Expect(d.ds.Spec.Template.Spec.Tolerations).To(Equal(want.Tolerations))
 }
 
-func affinityEffect(_ context.Context, g Gomega, d deployed) {
-	g.Expect(d.ds.Spec.Template.Spec.Affinity).NotTo(BeNil())
-	g.Expect(equality.Semantic.DeepEqual(d.ds.Spec.Template.Spec.Affinity, d.spod.Spec.Affinity)).To(BeTrue())
+func affinityEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.Affinity).NotTo(BeNil())
+	g.Expect(equality.Semantic.DeepEqual(d.ds.Spec.Template.Spec.Affinity, want.Affinity)).To(BeTrue(), "%+v", d.ds.Spec.Template.Spec.Affinity)
 }
 
 func envEffect(name string) effect {
-	return func(_ context.Context, g Gomega, d deployed) {
+	return func(_ context.Context, g Gomega, _ spodv1alpha1.SPODSpec, d deployed) {
 		g.Expect(envOf(d.container(spod.DaemonContainer), name)).To(Equal("true"))
 	}
 }
@@ -111,7 +131,7 @@ func envEffect(name string) effect {
 // recorderEffect checks the recorder container runs and the pod shares
 // the node's pid namespace, which only recording needs.
 func recorderEffect(name string) effect {
-	return func(_ context.Context, g Gomega, d deployed) {
+	return func(_ context.Context, g Gomega, _ spodv1alpha1.SPODSpec, d deployed) {
 		g.Expect(d.container(name)).NotTo(BeNil(), name)
 		g.Expect(d.ds.Spec.Template.Spec.HostPID).To(BeTrue())
 		g.Expect(envOf(d.container(spod.DaemonContainer), spod.EnvRecording)).To(BeEmpty())
@@ -119,27 +139,30 @@ func recorderEffect(name string) effect {
 	}
 }
 
-func profilingEffect(_ context.Context, g Gomega, d deployed) {
+func profilingEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.EnableProfiling).To(BeTrue())
 	c := d.container(spod.DaemonContainer)
 	g.Expect(c.Ports).To(ContainElement(HaveField("ContainerPort", spod.DaemonProfilingPort)))
 	g.Expect(envOf(c, spod.EnvProfiling)).To(Equal("true"))
 	g.Expect(envOf(c, spod.EnvProfilingPort)).To(Equal("6060"))
 }
 
-func hostProcEffect(_ context.Context, g Gomega, d deployed) {
+func hostProcEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
 	i := slices.IndexFunc(d.ds.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == "host-proc" })
 	g.Expect(i).To(BeNumerically(">=", 0))
-	g.Expect(d.ds.Spec.Template.Spec.Volumes[i].HostPath.Path).To(Equal("/my-proc"))
+	g.Expect(d.ds.Spec.Template.Spec.Volumes[i].HostPath.Path).To(Equal(want.HostProcVolumePath))
 	g.Expect(d.container(spod.DaemonContainer).Args).To(ContainElement("--host-proc=" + spod.HostProcMountPath))
 }
 
-func appArmorEffect(_ context.Context, g Gomega, d deployed) {
+func appArmorEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.AppArmorEnabled()).To(BeTrue())
 	c := d.container(spod.DaemonContainer)
 	g.Expect(envOf(c, spod.EnvAppArmor)).To(Equal("true"))
 	g.Expect(c.SecurityContext.Capabilities.Add).To(ConsistOf(corev1.Capability("MAC_ADMIN")))
 }
 
-func selinuxEffect(_ context.Context, g Gomega, d deployed) {
+func selinuxEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+	g.Expect(want.SelinuxEnabled()).To(BeTrue())
 	c := d.container(spod.SelinuxdContainer)
 	g.Expect(c).NotTo(BeNil())
 	g.Expect(c.Image).To(Equal(cfg.SelinuxdImage))

@@ -68,10 +68,11 @@ var _ = Describe("The spod controller", Ordered, func() {
 				Expect(effects).To(HaveKey(k), "no assertion for spec field %s", k)
 			}
 			patchSpod(ctx, body)
+			want := specOf(body)
 			Eventually(func(g Gomega) {
 				d := read(ctx, g)
 				for _, k := range specKeys(body) {
-					effects[k](ctx, g, d)
+					effects[k](ctx, g, want, d)
 				}
 				// allowedSyscalls changes nothing the manager deploys:
 				// the daemon reads it from spod.

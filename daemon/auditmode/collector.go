@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/daemon/seccomp"
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles,verbs=get;list;watch
@@ -159,6 +160,7 @@ func (c *Collector) Flush(ctx context.Context) {
 		if err == nil || apierrors.IsNotFound(err) {
 			continue
 		}
+		seccomp.CountUpdateError()
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot write audited syscalls; keeping them for the next try", "profile", key)
 		c.requeue(key, entries, dropped[key])
 	}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/securityprofiles/operator/daemon/seccomp"
 )
 
 var (
@@ -18,6 +20,12 @@ var (
 	registerOnce sync.Once
 )
 
+// registerMetrics registers the audit-mode metrics and, since the
+// collector's status writes are the node's updates of SeccompProfiles,
+// the seccomp error counter's CannotUpdateSeccompProfile series.
 func registerMetrics() {
-	registerOnce.Do(func() { metrics.Registry.MustRegister(auditModeCalls) })
+	registerOnce.Do(func() {
+		metrics.Registry.MustRegister(auditModeCalls)
+		seccomp.RegisterUpdateErrors()
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +23,10 @@ import (
 type Writer struct {
 	Client   client.Client
 	NodeName string
+
+	// swept holds the profiles (sweepKey) whose statuses under other
+	// names this process already removed; see removeStale.
+	swept sync.Map
 }
 
 // State is what a node reports for a profile.
@@ -31,21 +36,26 @@ type State struct {
 	Message string
 }
 
-// Name is the status object's name for a profile on a node: readable when
-// it fits, hashed when kind, profile and node names together are too long
-// for an object name.
+// Name is the status object's name for a profile on a node:
+// "<kind>-<profile>-<node>-<hash>", the readable part cut short when the
+// whole would exceed an object name's 253 characters. The readable part
+// alone is ambiguous ("-" and "." occur in profile and node names alike:
+// profile x on node gpu-node-1 reads like profile x-gpu on node-1), so the
+// hash, of the exact tuple, is always there to keep names apart.
 func Name(kind nodestatusv1alpha1.ProfileKind, profile, node string) string {
-	name := strings.ToLower(string(kind)) + "-" + profile + "-" + node
-	if len(validation.IsDNS1123Subdomain(name)) == 0 {
-		return name
+	sum := sha256.Sum256([]byte(string(kind) + "\x00" + profile + "\x00" + node))
+	suffix := "-" + hex.EncodeToString(sum[:])[:nameHashLen]
+	readable := strings.ToLower(string(kind)) + "-" + profile + "-" + node
+	if limit := validation.DNS1123SubdomainMaxLength - len(suffix); len(readable) > limit {
+		// A cut may end inside a label; names cannot end in "." or "-".
+		readable = strings.TrimRight(readable[:limit], ".-")
 	}
-	sum := sha256.Sum256([]byte(name))
-	prefix := profile
-	if len(prefix) > 200 {
-		prefix = prefix[:200]
-	}
-	return strings.Trim(prefix, ".-") + "-" + hex.EncodeToString(sum[:])[:16]
+	return readable + suffix
 }
+
+// nameHashLen is how many hex digits of the tuple's hash a name carries:
+// 64 bits, so even names whose readable parts were cut alike stay apart.
+const nameHashLen = 16
 
 // LabelValue fits s into a label value (63 characters), replacing the end
 // of a longer value with a hash so distinct values stay distinct.
@@ -63,8 +73,18 @@ func ProfileID(kind nodestatusv1alpha1.ProfileKind, profile string) string {
 }
 
 // Set creates or updates this node's status for owner. It writes only
-// when something changed and reports whether it did.
+// when something changed and reports whether it did. The first Set or
+// Delete of a profile in this process also removes the node's statuses of
+// the profile that bear other names (see removeStale).
 func (w *Writer) Set(ctx context.Context, owner client.Object, kind nodestatusv1alpha1.ProfileKind, st State) (bool, error) {
+	changed, err := w.put(ctx, owner, kind, st)
+	if err != nil {
+		return false, err
+	}
+	return changed, w.removeStale(ctx, owner.GetNamespace(), kind, owner.GetName())
+}
+
+func (w *Writer) put(ctx context.Context, owner client.Object, kind nodestatusv1alpha1.ProfileKind, st State) (bool, error) {
 	desired := &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      Name(kind, owner.GetName(), w.NodeName),
@@ -119,7 +139,16 @@ func (w *Writer) Delete(ctx context.Context, namespace string, kind nodestatusv1
 	obj := &nodestatusv1alpha1.SecurityProfileNodeStatus{ObjectMeta: metav1.ObjectMeta{
 		Name: Name(kind, profile, w.NodeName), Namespace: namespace,
 	}}
-	return client.IgnoreNotFound(w.Client.Delete(ctx, obj))
+	if err := w.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	if err := w.removeStale(ctx, namespace, kind, profile); err != nil {
+		return err
+	}
+	// Forget the profile, so the memory of swept profiles does not grow
+	// with every profile ever deleted.
+	w.swept.Delete(sweepKey{namespace, kind, profile})
+	return nil
 }
 
 func truncate(s string, n int) string {

@@ -29,9 +29,12 @@ const (
 	ReasonCannotSave       = "CannotSaveSeccompProfile"
 	ReasonCannotRemove     = "CannotRemoveSeccompProfile"
 	ReasonNodeStatus       = "CannotUpdateNodeStatus"
-	ReasonInstalled        = "ProfileInstalled"
-	ReasonBaseNotFound     = "BaseProfileNotFound"
-	ReasonDisabled         = "ProfileDisabled"
+	// ReasonCannotUpdate counts failed updates of a SeccompProfile object
+	// by a node process: the audit-mode writes of status.auditedSyscalls.
+	ReasonCannotUpdate = "CannotUpdateSeccompProfile"
+	ReasonInstalled    = "ProfileInstalled"
+	ReasonBaseNotFound = "BaseProfileNotFound"
+	ReasonDisabled     = "ProfileDisabled"
 )
 
 // RejectedError says why a profile cannot be installed as it is; retrying

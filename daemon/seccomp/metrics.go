@@ -28,20 +28,35 @@ const (
 
 // RegisterMetrics adds the counters to controller-runtime's registry,
 // which serves them at /metrics and /metrics-spod. Every operation and the
-// manual's error reasons start at zero, so a scrape shows the series before
-// anything happened. Several daemons in one process (tests, benchmarks)
-// share them.
+// installer's error reasons start at zero, so a scrape shows the series
+// before anything happened. Several daemons in one process (tests,
+// benchmarks) share them.
 func RegisterMetrics() {
-	registerOnce.Do(func() {
-		metrics.Registry.MustRegister(profileTotal, profileErrors)
-		for _, op := range []string{operationUpdate, operationDelete} {
-			profileTotal.WithLabelValues(op)
-		}
-		for _, reason := range []string{ReasonNotSupported, ReasonInvalid, ReasonCannotSave,
-			ReasonCannotRemove, "CannotUpdateSeccompProfile", ReasonNodeStatus} {
-			profileErrors.WithLabelValues(reason)
-		}
-	})
+	register()
+	for _, op := range []string{operationUpdate, operationDelete} {
+		profileTotal.WithLabelValues(op)
+	}
+	for _, reason := range []string{ReasonNotSupported, ReasonInvalid, ReasonCannotSave,
+		ReasonCannotRemove, ReasonNodeStatus} {
+		profileErrors.WithLabelValues(reason)
+	}
+}
+
+// RegisterUpdateErrors registers the counters in the process that updates
+// SeccompProfile objects on a node, the log enricher (audit mode), with
+// the ReasonCannotUpdate series at zero. The installer leaves that series
+// to the enricher: /metrics-spod merges the enricher's families into the
+// installer's, and a series both served would be dropped as a duplicate.
+func RegisterUpdateErrors() {
+	register()
+	profileErrors.WithLabelValues(ReasonCannotUpdate)
+}
+
+// CountUpdateError counts a failed update of a SeccompProfile object.
+func CountUpdateError() { countError(ReasonCannotUpdate) }
+
+func register() {
+	registerOnce.Do(func() { metrics.Registry.MustRegister(profileTotal, profileErrors) })
 }
 
 func countOperation(op string) { profileTotal.WithLabelValues(op).Inc() }

@@ -13,11 +13,15 @@ import (
 
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/eventmapper"
 )
 
 // baseProfileIndex indexes SeccompProfiles by the base they name, so a
 // change to a base re-installs every profile built on it.
 const baseProfileIndex = "spec.baseProfileName"
+
+// controllerName names the node's seccomp controller in logs and metrics.
+const controllerName = "seccompprofile-node"
 
 // SetupWithManager registers the reconciler and its watches.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
@@ -32,8 +36,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err != nil {
 		return err
 	}
+	if err := mgr.Add(orphanSweep{r}); err != nil {
+		return err
+	}
+	eventmapper.Track(controllerName)
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("seccompprofile-node").
+		Named(controllerName).
 		// Status and finalizer writes (by the manager) change nothing on the
 		// node; a spec change bumps the generation, and so does a deletion
 		// of an object held by a finalizer. Labels decide partial profiles.
@@ -48,7 +56,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 
 // withDependents enqueues a profile and every profile that builds on it,
 // transitively (bounded by the chain limit), since their files include
-// its rules.
+// its rules. A failed List still enqueues what was found.
 func (r *Reconciler) withDependents(ctx context.Context, o client.Object) []reconcile.Request {
 	out := []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(o)}}
 	seen := map[string]bool{o.GetName(): true}
@@ -59,6 +67,7 @@ func (r *Reconciler) withDependents(ctx context.Context, o client.Object) []reco
 			list := &seccompprofilev1beta1.SeccompProfileList{}
 			if err := r.Client.List(ctx, list, client.InNamespace(o.GetNamespace()),
 				client.MatchingFields{baseProfileIndex: name}); err != nil {
+				eventmapper.ListFailed(ctx, controllerName, o, err)
 				continue
 			}
 			for _, dep := range list.Items {
@@ -75,9 +84,10 @@ func (r *Reconciler) withDependents(ctx context.Context, o client.Object) []reco
 }
 
 // allProfiles enqueues every profile: spod's allowedSyscalls apply to all.
-func (r *Reconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
+func (r *Reconciler) allProfiles(ctx context.Context, spod client.Object) []reconcile.Request {
 	list := &seccompprofilev1beta1.SeccompProfileList{}
 	if err := r.Client.List(ctx, list); err != nil {
+		eventmapper.ListFailed(ctx, controllerName, spod, err)
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))

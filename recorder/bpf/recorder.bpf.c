@@ -19,7 +19,7 @@
 #define MAX_RECORDINGS 256
 
 // syscall_set is the per-recording, per-CPU state. Keep the layout in step
-// with syscallSet in recorder/maps.go.
+// with setSize in recorder/recording.go.
 struct syscall_set {
 	__u64 bits[BITMAP_WORDS];
 	__u64 out_of_range; // syscalls whose id did not fit the bitmap

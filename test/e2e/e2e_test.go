@@ -76,11 +76,14 @@ func patchSpod(patch, revert string) {
 	})
 	// The DaemonSet must have picked up the change before its rollout
 	// status means anything.
-	Eventually(func() string {
-		out, _ := kubectl("-n", operatorNamespace, "get", "daemonset", "spod",
+	Eventually(func(g Gomega) {
+		out := kubectlG(g, "-n", operatorNamespace, "get", "daemonset", "spod",
 			"-o", "jsonpath={.metadata.generation}/{.status.observedGeneration}/{.status.updatedNumberScheduled}/{.status.numberAvailable}")
-		return out
-	}, 60*time.Second, time.Second).Should(MatchRegexp(`^(\d+)/(\d+)/1/1$`))
+		f := strings.Split(out, "/")
+		g.Expect(f).To(HaveLen(4), out)
+		g.Expect(f[1]).To(Equal(f[0]), "observedGeneration catches up with generation: %s", out)
+		g.Expect(f[2:]).To(Equal([]string{"1", "1"}), "one pod updated and available: %s", out)
+	}, 60*time.Second, time.Second).Should(Succeed())
 	mustKubectl("-n", operatorNamespace, "rollout", "status", "daemonset/spod", "--timeout=180s")
 }
 
@@ -180,10 +183,13 @@ spec:
 
 		// Deleting the profile waits for the pod that uses it.
 		mustKubectl("-n", ns, "delete", "sp", "deny-mkdir", "--wait=false")
-		Consistently(func() string {
-			out, _ := kubectl("-n", ns, "get", "sp", "deny-mkdir", "-o", "jsonpath={.metadata.deletionTimestamp}")
-			return out
-		}, 5*time.Second, time.Second).ShouldNot(BeEmpty())
+		// The profile is still there and marked for deletion: a kubectl
+		// error (NotFound prints text too) fails the check.
+		Consistently(func(g Gomega) {
+			ts := kubectlG(g, "-n", ns, "get", "sp", "deny-mkdir", "-o", "jsonpath={.metadata.deletionTimestamp}")
+			_, err := time.Parse(time.RFC3339, ts)
+			g.Expect(err).NotTo(HaveOccurred(), "deletionTimestamp %q", ts)
+		}, 5*time.Second, time.Second).Should(Succeed())
 		mustKubectl("-n", ns, "delete", "pod", "confined", "--wait=true", "--timeout=60s")
 		mustKubectl("-n", ns, "wait", "sp/deny-mkdir", "--for=delete", "--timeout=60s")
 	})
@@ -233,9 +239,8 @@ spec:
 		waitInstalled(ns, "busybox")
 		apply(podManifest(ns, "workload", "operator/"+ns+"/busybox.json", "echo workload started; sleep 3600"))
 		waitReady(ns, "workload")
-		Eventually(func() string {
-			out, _ := kubectl("-n", ns, "logs", "workload")
-			return out
+		Eventually(func(g Gomega) string {
+			return kubectlG(g, "-n", ns, "logs", "workload")
 		}, 30*time.Second, time.Second).Should(ContainSubstring("workload started"))
 		Expect(mustKubectl("-n", ns, "exec", "workload", "--", "cat", "/proc/self/status")).To(MatchRegexp(`Seccomp:\s+2`))
 	})
@@ -244,9 +249,8 @@ spec:
 		patchSpod(`{"spec":{"verbosity":1}}`, `{"spec":{"verbosity":0}}`)
 		pod, _ := daemonPod()
 		// V(1) detail appears: the daemon re-checks every profile at start.
-		Eventually(func() string {
-			out, _ := kubectl("-n", operatorNamespace, "logs", pod, "-c", "security-profiles-operator")
-			return out
+		Eventually(func(g Gomega) string {
+			return kubectlG(g, "-n", operatorNamespace, "logs", pod, "-c", "security-profiles-operator")
 		}, 60*time.Second, 2*time.Second).Should(ContainSubstring("Profile file is up to date"))
 
 		patchSpod(`{"spec":{"enableProfiling":true}}`, `{"spec":{"enableProfiling":false}}`)
@@ -278,6 +282,7 @@ spec:
 	})
 
 	recordingSpecs()
+	lsmSpecs()
 
 	It("make undeploy removes the operator and everything it made, with no stuck finalizers", func() {
 		overlay, err := os.ReadFile(filepath.Join(state, "deploy-overlay"))
@@ -292,8 +297,9 @@ spec:
 		Expect(mustKubectl("get", "mutatingwebhookconfigurations", "-o", "name")).To(BeEmpty())
 		Expect(mustKubectl("get", "clusterroles,clusterrolebindings", "-o", "name")).NotTo(MatchRegexp(`/(spo-|spod)`))
 		Expect(mustKubectl("get", "namespaces", "-o", "name")).NotTo(ContainSubstring("namespace/" + operatorNamespace + "\n"))
-		_, err = kubectl("get", "namespace", operatorNamespace)
+		gone, err := kubectl("get", "namespace", operatorNamespace)
 		Expect(err).To(HaveOccurred(), "the operator namespace is still there")
+		Expect(gone).To(MatchRegexp(`\(NotFound\): namespaces "`+operatorNamespace+`" not found`), "gone, not just unreadable")
 		// The profiles' files are gone from the node with them; only the
 		// daemon's own log-all profile may stay in its storage.
 		Eventually(func() []string {

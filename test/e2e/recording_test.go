@@ -71,8 +71,8 @@ func waitSucceeded(namespace, pod string) string {
 		return out
 	}, 120*time.Second, time.Second).Should(Or(Equal("Succeeded"), Equal("Failed")))
 	phase := mustKubectl("-n", namespace, "get", "pod", pod, "-o", "jsonpath={.status.phase}")
-	logs, _ := kubectl("-n", namespace, "logs", pod, "--all-containers")
-	return phase + "\n" + logs
+	// A kubectl error must not pass for logs: callers look for text in them.
+	return phase + "\n" + mustKubectl("-n", namespace, "logs", pod, "--all-containers")
 }
 
 // allowed lists the syscalls a profile allows.
@@ -86,9 +86,8 @@ func recordingSpecs() {
 	It("records a pod with the bpf recorder, and the recorded profile lets it run and blocks one more syscall", func() {
 		patchSpod(`{"spec":{"enableBpfRecorder":true}}`, `{"spec":{"enableBpfRecorder":false}}`)
 		pod, _ := daemonPod()
-		Eventually(func() string {
-			out, _ := kubectl("-n", operatorNamespace, "logs", pod, "-c", "bpf-recorder")
-			return out
+		Eventually(func(g Gomega) string {
+			return kubectlG(g, "-n", operatorNamespace, "logs", pod, "-c", "bpf-recorder")
 		}, 60*time.Second, time.Second).Should(ContainSubstring("BPF recorder loaded and self-tested"))
 
 		ns := newNamespace("bpf-rec")
@@ -172,9 +171,8 @@ spec:
 	It("records a two-container pod from the audit log through the log enricher", func() {
 		patchSpod(`{"spec":{"enableLogEnricher":true}}`, `{"spec":{"enableLogEnricher":false}}`)
 		pod, _ := daemonPod()
-		Eventually(func() string {
-			out, _ := kubectl("-n", operatorNamespace, "logs", pod, "-c", "log-enricher")
-			return out
+		Eventually(func(g Gomega) string {
+			return kubectlG(g, "-n", operatorNamespace, "logs", pod, "-c", "log-enricher")
 		}, 60*time.Second, time.Second).Should(ContainSubstring("Reading audit records"))
 
 		ns := newNamespace("log-rec")
@@ -190,9 +188,8 @@ spec:
 		Expect(mustKubectl("-n", ns, "get", "pod", "my-pod", "-o", "jsonpath={.spec.containers[0].securityContext.seccompProfile.localhostProfile}")).
 			To(Equal("operator/spo-log-all.json"))
 		// The enricher's line for each audit record of the pod.
-		Eventually(func() string {
-			out, _ := kubectl("-n", operatorNamespace, "logs", pod, "-c", "log-enricher")
-			return out
+		Eventually(func(g Gomega) string {
+			return kubectlG(g, "-n", operatorNamespace, "logs", pod, "-c", "log-enricher")
 		}, 30*time.Second, time.Second).Should(And(ContainSubstring(`"pod":"my-pod"`), ContainSubstring(`"syscallName":"clock_nanosleep"`),
 			ContainSubstring(`"container":"redis"`), ContainSubstring(`"type":"seccomp"`)))
 		// The enricher's counters, from its container, in the daemon's
@@ -271,9 +268,8 @@ spec:
 		mustKubectl("-n", ns, "wait", "pods", "-l", "app=sp-record", "--for=delete", "--timeout=90s")
 
 		selector := "spo.x-k8s.io/recording-id=test-recording,spo.x-k8s.io/partial=true"
-		Eventually(func() []string {
-			out, _ := kubectl("-n", ns, "get", "sp", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}")
-			return strings.Fields(out)
+		Eventually(func(g Gomega) []string {
+			return strings.Fields(kubectlG(g, "-n", ns, "get", "sp", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}"))
 		}, 60*time.Second, time.Second).Should(HaveLen(3))
 		withMknod := 0
 		for _, p := range strings.Fields(mustKubectl("-n", ns, "get", "sp", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}")) {

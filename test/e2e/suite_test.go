@@ -82,10 +82,12 @@ var _ = BeforeSuite(func() {
 		runOutput)
 	Expect(runOutput()).To(ContainSubstring("Local Security Profiles Operator is up"), runOutput)
 	AddReportEntry("run-local up", time.Since(started).Round(time.Second).String())
-	// Up means: spod RUNNING and the examples' profiles installed on the
-	// node, where its kubelet resolves them.
+	// Up means: spod RUNNING and every example SeccompProfile already
+	// Installed (not merely on the node while its status is still empty),
+	// its file where the node's kubelet resolves it.
 	Expect(mustKubectl("-n", operatorNamespace, "get", "spod", "spod", "-o", "jsonpath={.status.state}")).To(Equal("RUNNING"))
-	mustKubectl("-n", "my-namespace", "wait", "sp/profile1", "--for=jsonpath={.status.status}=Installed", "--timeout=60s")
+	states := mustKubectl("get", "sp", "-A", "-o", `jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}={.status.status}{"\n"}{end}`)
+	Expect(strings.Fields(states)).To(And(ContainElement("my-namespace/profile1=Installed"), HaveEach(HaveSuffix("=Installed"))), states)
 	node := strings.TrimPrefix(strings.TrimSpace(mustKubectl("get", "nodes", "-o", "name")), "node/")
 	Expect(filepath.Join(state, "nodes", node, "kubelet", "seccomp", "operator", "my-namespace", "profile1.json")).To(BeAnExistingFile())
 })
@@ -130,6 +132,15 @@ func mustKubectl(args ...string) string {
 	GinkgoHelper()
 	out, err := kubectl(args...)
 	Expect(err).NotTo(HaveOccurred(), "kubectl %s: %s", strings.Join(args, " "), out)
+	return out
+}
+
+// kubectlG is kubectl inside Eventually or Consistently: the attempt fails
+// on a kubectl error, whose message (NotFound prints text too) must never
+// pass for the output a matcher looks at.
+func kubectlG(g Gomega, args ...string) string {
+	out, err := kubectl(args...)
+	g.Expect(err).NotTo(HaveOccurred(), "kubectl %s: %s", strings.Join(args, " "), out)
 	return out
 }
 
