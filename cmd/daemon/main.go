@@ -106,12 +106,6 @@ func logFeatures(log logr.Logger, o options) {
 	if o.recording {
 		log.Info(recordingInProcess)
 	}
-	if o.apparmor {
-		log.Info("AppArmor is enabled, but this build has no AppArmor profile installer; AppArmorProfiles are not installed")
-	}
-	if o.selinux {
-		log.Info("SELinux is enabled, but this build has no SELinux policy installer; SelinuxProfiles are not installed")
-	}
 }
 
 func agentConfig(o options) agent.Config {
@@ -126,6 +120,8 @@ func agentConfig(o options) agent.Config {
 		ProcDir:            o.procDir,
 		OperatorNamespace:  namespace,
 		MemoryOptimization: o.memoryOptimization,
+		AppArmor:           o.apparmor,
+		Selinux:            o.selinux,
 	}
 }
 

@@ -12,15 +12,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
-	"github.com/securityprofiles/operator/controllers/disabledprofile"
+	"github.com/securityprofiles/operator/controllers/lsmprofile"
 	"github.com/securityprofiles/operator/controllers/podgate"
 	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/logging"
-	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/profiling"
-	"github.com/securityprofiles/operator/internal/scheme"
 )
 
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
@@ -43,7 +41,7 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", true, "Elect a leader so only one manager replica reconciles.")
 	flag.IntVar(&verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
 	// Flags override the RELATED_IMAGE_* environment OLM sets.
-	spodConfig := spod.ConfigFromEnv()
+	spodConfig, envErr := spod.ConfigFromEnv()
 	flag.StringVar(&spodConfig.DaemonImage, "daemon-image", spodConfig.DaemonImage, "Image of the node daemon (RELATED_IMAGE_DAEMON).")
 	flag.StringVar(&spodConfig.WebhookImage, "webhook-image", spodConfig.WebhookImage, "Image of the webhook server (RELATED_IMAGE_WEBHOOK).")
 	flag.StringVar(&spodConfig.SelinuxdImage, "selinuxd-image", spodConfig.SelinuxdImage, "Image of selinuxd (RELATED_IMAGE_SELINUXD).")
@@ -51,6 +49,10 @@ func main() {
 	spodConfig.WatchNamespace = watchNamespace(os.Getenv("RESTRICT_TO_NAMESPACE"), os.Getenv("OLM_TARGET_NAMESPACES"))
 
 	log := logging.Setup("manager", verbosity)
+	if envErr != nil {
+		log.Error(envErr, "Invalid environment")
+		os.Exit(1)
+	}
 	if err := spodConfig.Validate(); err != nil {
 		log.Error(err, "Invalid configuration")
 		os.Exit(1)
@@ -60,14 +62,7 @@ func main() {
 		log.Error(err, "Unable to start the profiling server")
 		os.Exit(1)
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme.New(),
-		Cache:                  cacheOptions(spodConfig.Namespace, spodConfig.WatchNamespace),
-		Metrics:                metricsserving.Options(metricsAddr, ""),
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       "security-profiles-operator-lock",
-	})
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), managerOptions(spodConfig, metricsAddr, probeAddr, leaderElect))
 	if err != nil {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
@@ -123,8 +118,9 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 	if err := podGate.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("pod gate controller: %w", err)
 	}
-	if err := disabledprofile.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("disabled profile controllers: %w", err)
+	// The zero apparmor.Validator runs apparmor_parser from PATH.
+	if err := lsmprofile.SetupWithManager(ctx, mgr, lsmprofile.Config{OperatorNamespace: spodConfig.Namespace}); err != nil {
+		return fmt.Errorf("SELinux and AppArmor profile controllers: %w", err)
 	}
 	return nil
 }

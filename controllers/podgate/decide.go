@@ -6,10 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	"github.com/securityprofiles/operator/internal/profilegate"
 )
 
 // Reasons of the pod's ProfilesInstalled condition and of the Events on
@@ -43,19 +41,8 @@ const (
 	maxItem = 256
 )
 
-// Profile is what the reconciler read about one SeccompProfile a pod uses.
-type Profile struct {
-	Key types.NamespacedName
-	// Found is false when the profile does not exist.
-	Found bool
-	// Deleting is true once the profile has a deletion timestamp.
-	Deleting bool
-	// Partial marks a recorded per-container profile waiting for merge.
-	Partial bool
-	State   profilebasev1alpha1.ProfileState
-	// Ready is the profile's Ready condition, nil when it has none.
-	Ready *metav1.Condition
-}
+// Profile is what the reconciler read about one profile a pod uses.
+type Profile = profilegate.Profile
 
 // Decision is whether the gate goes, and what the pod's condition says.
 type Decision struct {
@@ -74,7 +61,7 @@ func Decide(profiles []Profile, gatesEnabled bool) Decision {
 			Message: "scheduling gates are disabled in spod, the pod does not wait for its profiles"}
 	}
 	sorted := slices.SortedFunc(slices.Values(profiles), func(a, b Profile) int {
-		return strings.Compare(a.Key.String(), b.Key.String())
+		return strings.Compare(a.Name(), b.Name())
 	})
 	reason := ""
 	var waiting []string
@@ -92,7 +79,7 @@ func Decide(profiles []Profile, gatesEnabled bool) Decision {
 	case reason != "":
 		return Decision{Reason: reason, Message: join(waiting, maxMessage)}
 	case len(profiles) == 0:
-		return Decision{Release: true, Reason: ReasonInstalled, Message: "the pod uses no operator-managed seccomp profile"}
+		return Decision{Release: true, Reason: ReasonInstalled, Message: "the pod uses no operator-managed profile"}
 	default:
 		return Decision{Release: true, Reason: ReasonInstalled, Message: "every profile the pod uses is installed"}
 	}
@@ -100,7 +87,7 @@ func Decide(profiles []Profile, gatesEnabled bool) Decision {
 
 // check returns why a profile holds the pod back, or "" when it does not.
 func check(p Profile) (reason, message string) {
-	name := "SeccompProfile " + p.Key.String()
+	name := p.Name()
 	switch {
 	case !p.Found:
 		return ReasonNotFound, name + " does not exist"

@@ -13,7 +13,7 @@ import (
 )
 
 func installed(name string) Profile {
-	return Profile{Key: types.NamespacedName{Namespace: "ns", Name: name}, Found: true, State: profilebasev1alpha1.StateInstalled}
+	return Profile{Kind: "SeccompProfile", Key: types.NamespacedName{Namespace: "ns", Name: name}, Found: true, State: profilebasev1alpha1.StateInstalled}
 }
 
 func TestDecide(t *testing.T) {
@@ -25,27 +25,35 @@ func TestDecide(t *testing.T) {
 		want     Decision
 	}{
 		{name: "no profiles", want: Decision{Release: true, Reason: ReasonInstalled,
-			Message: "the pod uses no operator-managed seccomp profile"}},
+			Message: "the pod uses no operator-managed profile"}},
 		{name: "all installed", profiles: []Profile{installed("a"), installed("b")},
 			want: Decision{Release: true, Reason: ReasonInstalled, Message: "every profile the pod uses is installed"}},
-		{name: "gating disabled releases whatever the profiles say", disabled: true, profiles: []Profile{{Key: key("a")}},
+		{name: "gating disabled releases whatever the profiles say", disabled: true, profiles: []Profile{{Kind: "SeccompProfile", Key: key("a")}},
 			want: Decision{Release: true, Reason: ReasonGatesDisabled,
 				Message: "scheduling gates are disabled in spod, the pod does not wait for its profiles"}},
-		{name: "no state yet is Pending", profiles: []Profile{installed("a"), {Key: key("b"), Found: true}},
+		{name: "no state yet is Pending", profiles: []Profile{installed("a"), {Kind: "SeccompProfile", Key: key("b"), Found: true}},
 			want: Decision{Reason: ReasonNotInstalled, Message: "SeccompProfile ns/b is Pending"}},
-		{name: "Ready reason equal to the state is not repeated", profiles: []Profile{{Key: key("a"), Found: true,
+		{name: "Ready reason equal to the state is not repeated", profiles: []Profile{{Kind: "SeccompProfile", Key: key("a"), Found: true,
 			State: profilebasev1alpha1.StateInProgress, Ready: &metav1.Condition{Reason: "InProgress", Message: "on 1 of 3 nodes"}}},
 			want: Decision{Reason: ReasonNotInstalled, Message: "SeccompProfile ns/a is InProgress: on 1 of 3 nodes"}},
-		{name: "error names reason and message", profiles: []Profile{{Key: key("a"), Found: true,
+		{name: "error names reason and message", profiles: []Profile{{Kind: "SeccompProfile", Key: key("a"), Found: true,
 			State: profilebasev1alpha1.StateError, Ready: &metav1.Condition{Reason: "InvalidSeccompProfile", Message: "unknown syscall x"}}},
 			want: Decision{Reason: ReasonError, Message: "SeccompProfile ns/a is Error: InvalidSeccompProfile: unknown syscall x"}},
 		{name: "missing wins over error, sorted by name", profiles: []Profile{
-			{Key: key("c"), Found: true, State: profilebasev1alpha1.StateError},
-			{Key: key("b")},
-			{Key: key("a"), Found: true, Deleting: true, State: profilebasev1alpha1.StateInstalled}},
+			{Kind: "SeccompProfile", Key: key("c"), Found: true, State: profilebasev1alpha1.StateError},
+			{Kind: "SeccompProfile", Key: key("b")},
+			{Kind: "SeccompProfile", Key: key("a"), Found: true, Deleting: true, State: profilebasev1alpha1.StateInstalled}},
 			want: Decision{Reason: ReasonNotFound,
 				Message: "SeccompProfile ns/a is Terminating; SeccompProfile ns/b does not exist; SeccompProfile ns/c is Error"}},
-		{name: "partial is never installed", profiles: []Profile{{Key: key("rec-app-x1"), Found: true, Partial: true,
+		{name: "every kind named, sorted by kind and name; the missing one is the reason", profiles: []Profile{
+			{Kind: "SeccompProfile", Key: key("a"), Found: true},
+			{Kind: "RawSelinuxProfile", Key: key("raw"), Found: true, State: profilebasev1alpha1.StateInProgress},
+			{Kind: "AppArmorProfile", Key: key("z"), Found: true, State: profilebasev1alpha1.StateInstalled},
+			{Kind: "SelinuxProfile", Key: key("bound")},
+			{Kind: "AppArmorProfile", Key: key("b"), Found: true}},
+			want: Decision{Reason: ReasonNotFound,
+				Message: "AppArmorProfile ns/b is Pending; RawSelinuxProfile ns/raw is InProgress; SeccompProfile ns/a is Pending; SelinuxProfile ns/bound does not exist"}},
+		{name: "partial is never installed", profiles: []Profile{{Kind: "SeccompProfile", Key: key("rec-app-x1"), Found: true, Partial: true,
 			State: profilebasev1alpha1.StatePartial}},
 			want: Decision{Reason: ReasonNotInstalled,
 				Message: "SeccompProfile ns/rec-app-x1 is a partial recorded profile, which is never installed: use the merged profile"}},
@@ -60,7 +68,7 @@ func TestDecideBoundsTheMessage(t *testing.T) {
 	g := NewWithT(t)
 	var profiles []Profile
 	for i := range 40 {
-		profiles = append(profiles, Profile{Key: types.NamespacedName{Namespace: "ns", Name: fmt.Sprintf("p%02d", i)},
+		profiles = append(profiles, Profile{Kind: "SeccompProfile", Key: types.NamespacedName{Namespace: "ns", Name: fmt.Sprintf("p%02d", i)},
 			Found: true, State: profilebasev1alpha1.StateError,
 			Ready: &metav1.Condition{Reason: "CannotSave", Message: strings.Repeat("é", 400)}})
 	}

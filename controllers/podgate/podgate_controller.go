@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,20 +14,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/securityprofiles/operator/apis/keys"
-	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
-	"github.com/securityprofiles/operator/internal/podprofiles"
 )
 
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups="",resources=pods/status,verbs=patch
-// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles;selinuxprofiles;rawselinuxprofiles;apparmorprofiles;profilebindings,verbs=get;list;watch
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconciler removes the profiles-installed scheduling gate from pods once
-// every SeccompProfile they use is Installed, and reports on the pod why
-// it still waits otherwise.
+// every profile of ours they use (SeccompProfile, SelinuxProfile,
+// RawSelinuxProfile, AppArmorProfile) is Installed, and reports on the pod
+// why it still waits otherwise.
 type Reconciler struct {
 	Client client.Client
 	Events events.EventRecorder
@@ -89,48 +87,6 @@ func (r *Reconciler) gatesEnabled(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("read spod: %w", err)
 	}
 	return spod.Spec.SchedulingGatesEnabled(), nil
-}
-
-// profiles reads every SeccompProfile the pod references.
-func (r *Reconciler) profiles(ctx context.Context, pod *corev1.Pod) ([]Profile, error) {
-	refs := referenced(pod)
-	out := make([]Profile, 0, len(refs))
-	for _, key := range refs {
-		if !r.watched(key.Namespace) {
-			continue
-		}
-		sp := &seccompprofilev1beta1.SeccompProfile{}
-		err := r.Client.Get(ctx, key, sp)
-		if apierrors.IsNotFound(err) {
-			out = append(out, Profile{Key: key})
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read SeccompProfile %s: %w", key, err)
-		}
-		out = append(out, Profile{
-			Key:      key,
-			Found:    true,
-			Deleting: !sp.DeletionTimestamp.IsZero(),
-			Partial:  sp.Labels[keys.PartialLabel] == "true",
-			State:    sp.Status.Status,
-			Ready:    sp.Status.ReadyCondition(),
-		})
-	}
-	return out, nil
-}
-
-// referenced names the SeccompProfiles a pod uses, sorted and without
-// duplicates: a profile and its audit-mode copy are the same profile.
-func referenced(pod *corev1.Pod) []types.NamespacedName {
-	var out []types.NamespacedName
-	for _, p := range podprofiles.Seccomp(pod) {
-		if key, ok := podprofiles.ParseLocalhostPath(p); ok {
-			out = append(out, key)
-		}
-	}
-	slices.SortFunc(out, func(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) })
-	return slices.Compact(out)
 }
 
 // hasGate reports whether o is a pod that carries the profiles-installed

@@ -12,13 +12,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	apparmorprofilev1alpha1 "github.com/securityprofiles/operator/apis/apparmorprofile/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
+	"github.com/securityprofiles/operator/internal/eventmapper"
+	"github.com/securityprofiles/operator/internal/profilegate"
 )
 
 const (
-	// profileIndex indexes gated pods by "<namespace>/<name>" of every
-	// SeccompProfile they use.
+	// profileIndex indexes gated pods by every profile they may use, as
+	// profilegate.Ref.String(): "<kind> <namespace>/<name>".
 	profileIndex = "spo.podgate.profiles"
 	// gatedIndex indexes gated pods under gatedValue, so turning gating
 	// off finds them all without scanning every pod.
@@ -36,8 +40,8 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 			return nil
 		}
 		var out []string
-		for _, key := range referenced(o.(*corev1.Pod)) {
-			out = append(out, key.String())
+		for _, ref := range profilegate.Refs(o.(*corev1.Pod)) {
+			out = append(out, ref.String())
 		}
 		return out
 	}); err != nil {
@@ -62,18 +66,29 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	isSpod := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetNamespace() == r.OperatorNamespace && o.GetName() == spodv1alpha1.Name
 	})
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("podgate").
 		For(&corev1.Pod{}, builder.WithPredicates(gated)).
-		Watches(&seccompprofilev1beta1.SeccompProfile{}, handler.EnqueueRequestsFromMapFunc(r.podsUsing)).
 		Watches(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, handler.EnqueueRequestsFromMapFunc(r.podsIfDisabled),
-			builder.WithPredicates(isSpod)).
-		Complete(r)
+			builder.WithPredicates(isSpod))
+	for _, kind := range []client.Object{
+		&seccompprofilev1beta1.SeccompProfile{},
+		&selinuxprofilev1alpha2.SelinuxProfile{},
+		&selinuxprofilev1alpha2.RawSelinuxProfile{},
+		&apparmorprofilev1alpha1.AppArmorProfile{},
+	} {
+		b = b.Watches(kind, handler.EnqueueRequestsFromMapFunc(r.podsUsing))
+	}
+	return b.Complete(r)
 }
 
 // podsUsing queues the gated pods that use a profile.
 func (r *Reconciler) podsUsing(ctx context.Context, o client.Object) []reconcile.Request {
-	return r.gatedPods(ctx, client.MatchingFields{profileIndex: client.ObjectKeyFromObject(o).String()})
+	ref, ok := profilegate.RefOf(o)
+	if !ok {
+		return nil
+	}
+	return r.gatedPods(ctx, o, client.MatchingFields{profileIndex: ref.String()})
 }
 
 // podsIfDisabled queues every gated pod once spod turns gating off.
@@ -81,13 +96,13 @@ func (r *Reconciler) podsIfDisabled(ctx context.Context, o client.Object) []reco
 	if o.(*spodv1alpha1.SecurityProfilesOperatorDaemon).Spec.SchedulingGatesEnabled() {
 		return nil
 	}
-	return r.gatedPods(ctx, client.MatchingFields{gatedIndex: gatedValue})
+	return r.gatedPods(ctx, o, client.MatchingFields{gatedIndex: gatedValue})
 }
 
-func (r *Reconciler) gatedPods(ctx context.Context, sel client.MatchingFields) []reconcile.Request {
+func (r *Reconciler) gatedPods(ctx context.Context, event client.Object, sel client.MatchingFields) []reconcile.Request {
 	list := &corev1.PodList{}
 	if err := r.Client.List(ctx, list, sel); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Cannot list gated pods")
+		eventmapper.ListFailed(ctx, "podgate", event, err)
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
-	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 )
 
 // errNotOurs marks a merged profile name taken by a profile the recording
@@ -47,7 +45,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, rec *profilerecordingv
 		return ctrl.Result{}, err
 	}
 	partials := partialsOf(profiles)
-	merged, err := Plan(rec.Namespace, rec.Name, partials)
+	merged, err := plan(rec, partials)
 	if err != nil {
 		return ctrl.Result{}, r.failMerge(ctx, rec, profiles, err)
 	}
@@ -75,10 +73,10 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, rec *profilerecordingv
 }
 
 // announce logs and records the merge on the recording.
-func (r *Reconciler) announce(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, partials int, merged []seccompprofilev1beta1.SeccompProfile) {
+func (r *Reconciler) announce(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, partials int, merged []client.Object) {
 	names := make([]string, 0, len(merged))
 	for _, m := range merged {
-		names = append(names, m.Name)
+		names = append(names, m.GetName())
 	}
 	ctrl.LoggerFrom(ctx).Info("Merged partial profiles", "partials", partials, "profiles", names)
 	r.Events.Eventf(rec, nil, corev1.EventTypeNormal, EventProfilesMerged, "Merge",
@@ -86,10 +84,10 @@ func (r *Reconciler) announce(ctx context.Context, rec *profilerecordingv1alpha1
 }
 
 // partialsOf returns the profiles labelled partial.
-func partialsOf(profiles []seccompprofilev1beta1.SeccompProfile) []seccompprofilev1beta1.SeccompProfile {
-	var out []seccompprofilev1beta1.SeccompProfile
+func partialsOf(profiles []client.Object) []client.Object {
+	var out []client.Object
 	for _, p := range profiles {
-		if p.Labels[keys.PartialLabel] == "true" {
+		if p.GetLabels()[keys.PartialLabel] == "true" {
 			out = append(out, p)
 		}
 	}
@@ -98,30 +96,27 @@ func partialsOf(profiles []seccompprofilev1beta1.SeccompProfile) []seccompprofil
 
 // applyMerged creates each merged profile, or updates it when it exists
 // and differs.
-func (r *Reconciler) applyMerged(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, merged []seccompprofilev1beta1.SeccompProfile) error {
-	for i := range merged {
-		want := merged[i].DeepCopy()
-		want.Spec.Disabled = rec.Spec.DisableProfileAfterRecording
-		got := &seccompprofilev1beta1.SeccompProfile{}
+func (r *Reconciler) applyMerged(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, merged []client.Object) error {
+	for _, want := range merged {
+		got := emptyLike(want)
 		err := r.Client.Get(ctx, client.ObjectKeyFromObject(want), got)
 		if apierrors.IsNotFound(err) {
 			if err := r.Client.Create(ctx, want); err != nil {
-				return fmt.Errorf("create merged profile %s: %w", want.Name, err)
+				return fmt.Errorf("create merged profile %s: %w", want.GetName(), err)
 			}
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("get merged profile %s: %w", want.Name, err)
+			return fmt.Errorf("get merged profile %s: %w", want.GetName(), err)
 		}
-		if got.Labels[keys.RecordingIDLabel] != rec.Name || got.Labels[keys.PartialLabel] == "true" {
-			return fmt.Errorf("profile %s %w %s", want.Name, errNotOurs, rec.Name)
+		if got.GetLabels()[keys.RecordingIDLabel] != rec.Name || got.GetLabels()[keys.PartialLabel] == "true" {
+			return fmt.Errorf("profile %s %w %s", want.GetName(), errNotOurs, rec.Name)
 		}
-		if equality.Semantic.DeepEqual(got.Spec, want.Spec) {
+		if !adoptSpec(got, want) {
 			continue
 		}
-		got.Spec = want.Spec
 		if err := r.Client.Update(ctx, got); err != nil {
-			return fmt.Errorf("update merged profile %s: %w", want.Name, err)
+			return fmt.Errorf("update merged profile %s: %w", want.GetName(), err)
 		}
 	}
 	return nil
@@ -129,20 +124,20 @@ func (r *Reconciler) applyMerged(ctx context.Context, rec *profilerecordingv1alp
 
 // deletePartials deletes the partial profiles not already being deleted
 // and returns how many it deleted.
-func (r *Reconciler) deletePartials(ctx context.Context, partials []seccompprofilev1beta1.SeccompProfile) (int, error) {
+func (r *Reconciler) deletePartials(ctx context.Context, partials []client.Object) (int, error) {
 	n := 0
-	for i := range partials {
-		p := &partials[i]
-		if !p.DeletionTimestamp.IsZero() {
+	for _, p := range partials {
+		if !p.GetDeletionTimestamp().IsZero() {
 			continue
 		}
 		// The UID guards against deleting a newer profile of the same name.
-		err := r.Client.Delete(ctx, p, client.Preconditions{UID: &p.UID})
+		uid := p.GetUID()
+		err := r.Client.Delete(ctx, p, client.Preconditions{UID: &uid})
 		if apierrors.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return n, fmt.Errorf("delete partial profile %s: %w", p.Name, err)
+			return n, fmt.Errorf("delete partial profile %s: %w", p.GetName(), err)
 		}
 		n++
 	}
@@ -152,7 +147,7 @@ func (r *Reconciler) deletePartials(ctx context.Context, partials []seccompprofi
 // failMerge reports a merge that cannot succeed on the recording, with a
 // Warning Event when the reason is new, and stops retrying: a change to the
 // recording's profiles triggers the next attempt.
-func (r *Reconciler) failMerge(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, profiles []seccompprofilev1beta1.SeccompProfile, cause error) error {
+func (r *Reconciler) failMerge(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording, profiles []client.Object, cause error) error {
 	cond := mergeFailed(rec, cause)
 	changed, err := r.writeStatus(ctx, rec, profileNames(profiles), cond)
 	if err != nil {

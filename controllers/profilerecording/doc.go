@@ -2,5 +2,6 @@
 // It reports which profiles a recording produced and whether the recorder
 // it asks for is enabled in spod, and, for recordings with mergeStrategy
 // containers, holds a finalizer so that deleting the recording merges its
-// partial SeccompProfiles into one profile per container.
+// partial SeccompProfiles or SelinuxProfiles into one profile per
+// container.
 package profilerecording

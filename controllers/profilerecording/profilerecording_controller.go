@@ -3,7 +3,7 @@ package profilerecording
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
-	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 )
 
@@ -22,6 +21,7 @@ import (
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilerecordings/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilerecordings/finalizers,verbs=update
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=selinuxprofiles,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -63,11 +63,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{}, r.reconcileNormal(ctx, rec)
 }
 
-// merges reports whether the recording's partial profiles are merged on
-// deletion. Only SeccompProfile partials are merged by this controller.
+// merges reports whether the recording's partial profiles, of either
+// kind, are merged on deletion.
 func merges(rec *profilerecordingv1alpha1.ProfileRecording) bool {
-	return rec.Spec.MergeStrategy == profilerecordingv1alpha1.MergeContainers &&
-		rec.Spec.Kind == profilerecordingv1alpha1.RecordingKindSeccomp
+	return rec.Spec.MergeStrategy == profilerecordingv1alpha1.MergeContainers
 }
 
 // reconcileNormal writes the profiles the recording produced and whether
@@ -83,16 +82,6 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, rec *profilerecordingv
 	}
 	_, err = r.writeStatus(ctx, rec, profileNames(profiles), Readiness(rec, rs))
 	return err
-}
-
-// listProfiles lists the SeccompProfiles labelled with the recording.
-func (r *Reconciler) listProfiles(ctx context.Context, rec *profilerecordingv1alpha1.ProfileRecording) ([]seccompprofilev1beta1.SeccompProfile, error) {
-	list := &seccompprofilev1beta1.SeccompProfileList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(rec.Namespace),
-		client.MatchingLabels{keys.RecordingIDLabel: rec.Name}); err != nil {
-		return nil, fmt.Errorf("list profiles of recording %s/%s: %w", rec.Namespace, rec.Name, err)
-	}
-	return list.Items, nil
 }
 
 // recorders reads what spod runs.
@@ -114,14 +103,15 @@ func (r *Reconciler) recorders(ctx context.Context) (Recorders, error) {
 }
 
 // profileNames returns the sorted names of the profiles not being
-// deleted, or nil.
-func profileNames(profiles []seccompprofilev1beta1.SeccompProfile) []string {
+// deleted, each once (a SeccompProfile and a SelinuxProfile may share
+// one), or nil.
+func profileNames(profiles []client.Object) []string {
 	var out []string
-	for i := range profiles {
-		if profiles[i].DeletionTimestamp.IsZero() {
-			out = append(out, profiles[i].Name)
+	for _, p := range profiles {
+		if p.GetDeletionTimestamp().IsZero() {
+			out = append(out, p.GetName())
 		}
 	}
-	sort.Strings(out)
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -2,10 +2,8 @@ package seccompprofile
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,6 +13,7 @@ import (
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	"github.com/securityprofiles/operator/internal/podprofiles"
+	"github.com/securityprofiles/operator/internal/profilestate"
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles,verbs=get;list;watch;update;patch
@@ -41,14 +40,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	deleting := !sp.DeletionTimestamp.IsZero()
 	if !deleting && !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
-		patch := client.MergeFrom(sp.DeepCopy())
-		controllerutil.AddFinalizer(sp, keys.InUseFinalizer)
-		return ctrl.Result{}, r.Client.Patch(ctx, sp, patch)
+		return ctrl.Result{}, r.firstSight(ctx, sp)
 	}
 	if !deleting && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
 		return ctrl.Result{}, r.allowAudited(ctx, sp)
 	}
-	pods, err := r.activePods(ctx, sp)
+	pods, err := profilestate.ActivePods(ctx, r.Client, podProfileIndex, client.ObjectKeyFromObject(sp).String())
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -59,58 +56,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	agg := Decide(nodes, statuses, deleting, len(pods), PartialOf(sp.Labels))
+	agg := profilestate.Decide(nodes, statuses, deleting, len(pods), profilestate.PartialOf(sp.Labels))
 	return ctrl.Result{}, r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
 }
 
-// activePods lists the running pods that reference the profile, as
-// "<namespace>/<name>", sorted.
-func (r *Reconciler) activePods(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) ([]string, error) {
-	list := &corev1.PodList{}
-	key := client.ObjectKeyFromObject(sp).String()
-	if err := r.Client.List(ctx, list, client.MatchingFields{podProfileIndex: key}); err != nil {
-		return nil, fmt.Errorf("list pods using %s: %w", key, err)
-	}
-	var out []string
-	for i := range list.Items {
-		if podprofiles.Running(&list.Items[i]) {
-			out = append(out, list.Items[i].Namespace+"/"+list.Items[i].Name)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
-
 // nodeStates returns the names and kubelet roots (see KubeletRoot) of the
-// existing nodes and the profile's node statuses. Statuses of nodes that
-// left the cluster are deleted: they must not hold the profile's state
-// back forever.
+// existing nodes and the profile's node statuses of those nodes.
 func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) (nodes, roots []string, _ []nodestatusv1alpha1.SecurityProfileNodeStatus, _ error) {
-	nodeList := &corev1.NodeList{}
-	if err := r.Client.List(ctx, nodeList); err != nil {
-		return nil, nil, nil, fmt.Errorf("list nodes: %w", err)
+	all, statuses, err := profilestate.Gather(ctx, r.Client, nodeStatusIndex, kind, client.ObjectKeyFromObject(sp))
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	for _, n := range nodeList.Items {
-		nodes = append(nodes, n.Name)
+	for _, n := range all {
 		roots = append(roots, KubeletRoot(n.Labels))
 	}
-	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(sp.Namespace),
-		client.MatchingFields{nodeStatusIndex: statusKey(kind, sp.Name)}); err != nil {
-		return nil, nil, nil, fmt.Errorf("list node statuses: %w", err)
-	}
-	var kept []nodestatusv1alpha1.SecurityProfileNodeStatus
-	for i := range list.Items {
-		s := list.Items[i]
-		if slices.Contains(nodes, s.NodeName) {
-			kept = append(kept, s)
-			continue
-		}
-		if err := client.IgnoreNotFound(r.Client.Delete(ctx, &s)); err != nil {
-			return nil, nil, nil, fmt.Errorf("delete status of vanished node %s: %w", s.NodeName, err)
-		}
-	}
-	return nodes, roots, kept, nil
+	return profilestate.NodeNames(all), roots, statuses, nil
 }
 
 // release removes the in-use finalizer once no pod uses the profile.
@@ -124,7 +84,7 @@ func (r *Reconciler) release(ctx context.Context, sp *seccompprofilev1beta1.Secc
 }
 
 // writeStatus patches the status once, and only when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg Aggregate, pods []string, nodePath string) error {
+func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg profilestate.Aggregate, pods []string, nodePath string) error {
 	before := sp.DeepCopy()
 	changed := sp.Status.SetState(agg.State, agg.Reason, agg.Message, sp.Generation)
 	path := podprofiles.LocalhostPath(sp.Namespace, sp.Name)

@@ -15,19 +15,22 @@ import (
 
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	"github.com/securityprofiles/operator/internal/eventmapper"
 	"github.com/securityprofiles/operator/internal/podprofiles"
+	"github.com/securityprofiles/operator/internal/profilestate"
 )
 
 const (
 	kind = "SeccompProfile"
+	// controllerName names the controller in logs and metrics.
+	controllerName = "seccompprofile"
 	// podProfileIndex indexes pods by every operator profile they use, as
 	// "<namespace>/<name>", through its own path or its audit copy's.
 	podProfileIndex = "spo.seccompProfiles"
-	// nodeStatusIndex indexes node statuses by "<kind>/<profile>".
+	// nodeStatusIndex indexes node statuses by profile (see
+	// profilestate.IndexNodeStatuses).
 	nodeStatusIndex = "spo.profile"
 )
-
-func statusKey(kind, name string) string { return kind + "/" + name }
 
 // SetupWithManager registers the indexes, the controller and its watches.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
@@ -41,14 +44,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}); err != nil {
 		return err
 	}
-	if err := idx.IndexField(ctx, &nodestatusv1alpha1.SecurityProfileNodeStatus{}, nodeStatusIndex, func(o client.Object) []string {
-		s := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus)
-		return []string{statusKey(string(s.ProfileKind), s.ProfileName)}
-	}); err != nil {
+	if err := profilestate.IndexNodeStatuses(ctx, idx, nodeStatusIndex); err != nil {
 		return err
 	}
+	eventmapper.Track(controllerName)
 	return ctrl.NewControllerManagedBy(mgr).
-		Named("seccompprofile").
+		Named(controllerName).
 		For(&seccompprofilev1beta1.SeccompProfile{}).
 		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, handler.EnqueueRequestsFromMapFunc(profileOfStatus)).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(profilesOfPod)).
@@ -81,9 +82,10 @@ func profilesOfPod(_ context.Context, o client.Object) []reconcile.Request {
 
 // allProfiles re-evaluates every profile when nodes come or go: the set of
 // nodes each profile must be installed on changed.
-func (r *Reconciler) allProfiles(ctx context.Context, _ client.Object) []reconcile.Request {
+func (r *Reconciler) allProfiles(ctx context.Context, node client.Object) []reconcile.Request {
 	list := &seccompprofilev1beta1.SeccompProfileList{}
 	if err := r.Client.List(ctx, list); err != nil {
+		eventmapper.ListFailed(ctx, controllerName, node, err)
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))

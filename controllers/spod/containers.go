@@ -68,8 +68,12 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 			mount("host-securityfs", "/sys/kernel/security", false))
 	}
 	if spec.SelinuxEnabled() {
+		// The daemon writes <policy>.cil files for selinuxd to install
+		// and asks selinuxd over its socket how each went.
 		c.Env = append(c.Env, corev1.EnvVar{Name: EnvSelinux, Value: "true"})
-		c.VolumeMounts = append(c.VolumeMounts, mount("selinuxd-socket", SelinuxdSocketDir, false))
+		c.VolumeMounts = append(c.VolumeMounts,
+			mount("selinuxd-socket", SelinuxdSocketDir, false),
+			mount(selinuxPoliciesVolume, SelinuxPolicyDir, false))
 	}
 	return finish(c, spec, DaemonProfilingPort)
 }
@@ -124,21 +128,31 @@ func recorderContainer(name, command string, spec *spodv1alpha1.SPODSpec, cfg Co
 // sidecarMetricsVolume holds the recorder containers' metrics sockets.
 const sidecarMetricsVolume = "spo-metrics"
 
-// selinuxdContainer installs SELinux policy modules: it rewrites root-owned
+// selinuxdContainer runs selinuxd, which installs the policy files the
+// daemon writes into the node's policy store: it rewrites root-owned
 // policy files, hence the file-ownership capabilities, but needs no
-// privileged mode.
+// privileged mode. It only reads the policy directory. Its status
+// database lives next to its socket: the root filesystem is read-only.
 func selinuxdContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 	c := baseContainer(SelinuxdContainer, cfg.SelinuxdImage, spec, nil)
-	c.Args = nil
+	c.Args = []string{"daemon",
+		"--socket-path=" + SelinuxdSocketDir + "/selinuxd.sock",
+		"--datastore-path=" + SelinuxdSocketDir + "/selinuxd.db",
+		"--socket-uid=0", "--socket-gid=0"}
 	c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"}
 	c.VolumeMounts = []corev1.VolumeMount{
 		mount("host-etc-selinux", "/etc/selinux", false),
 		mount("host-fs-selinux", "/sys/fs/selinux", false),
 		mount("host-var-lib-selinux", "/var/lib/selinux", false),
 		mount("selinuxd-socket", SelinuxdSocketDir, false),
+		mount(selinuxPoliciesVolume, SelinuxPolicyDir, true),
 	}
 	return finish(c, spec, 0)
 }
+
+// selinuxPoliciesVolume is the directory of policy files the daemon
+// writes and selinuxd installs.
+const selinuxPoliciesVolume = "selinux-policies"
 
 // baseContainer has what every daemon container shares: the verbosity
 // flag, the node name and a locked-down security context carrying spod's

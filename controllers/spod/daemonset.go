@@ -54,6 +54,9 @@ const (
 	ProfileStorageDir = "/var/lib/security-profiles-operator"
 	// SelinuxdSocketDir holds the socket selinuxd and the daemon share.
 	SelinuxdSocketDir = "/var/run/selinuxd"
+	// SelinuxPolicyDir is where the daemon writes policies for selinuxd,
+	// the directory selinuxd watches.
+	SelinuxPolicyDir = "/etc/selinux.d"
 )
 
 // defaultContainerAnnotation makes `kubectl logs` and `kubectl exec` pick
@@ -153,6 +156,7 @@ func daemonVolumes(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 		"host-var-lib-selinux": hostPath("/var/lib/selinux", corev1.HostPathDirectory),
 		"host-fs-selinux":      hostPath("/sys/fs/selinux", corev1.HostPathDirectory),
 		"selinuxd-socket":      {EmptyDir: &corev1.EmptyDirVolumeSource{}},
+		selinuxPoliciesVolume:  {EmptyDir: &corev1.EmptyDirVolumeSource{}},
 		"tmp":                  {EmptyDir: &corev1.EmptyDirVolumeSource{}},
 		sidecarMetricsVolume:   {EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}},
 		// Optional: the daemon installs profiles whether or not its

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -129,6 +130,27 @@ var daemonSetOptionCases = []struct {
 		if envValue(container(ds, DaemonContainer), EnvSelinux) != "true" {
 			t.Errorf("daemon not told about SELinux")
 		}
+		// The daemon writes the policy files selinuxd only reads.
+		daemonMount := mountAt(container(ds, DaemonContainer), SelinuxPolicyDir)
+		selinuxdMount := mountAt(container(ds, SelinuxdContainer), SelinuxPolicyDir)
+		if daemonMount == nil || daemonMount.ReadOnly || selinuxdMount == nil || !selinuxdMount.ReadOnly ||
+			daemonMount.Name != selinuxdMount.Name {
+			t.Errorf("policy directory mounts: daemon %+v, selinuxd %+v", daemonMount, selinuxdMount)
+		}
+		if a := container(ds, SelinuxdContainer).Args; len(a) == 0 || a[0] != "daemon" ||
+			!slices.Contains(a, "--socket-path="+SelinuxdSocketDir+"/selinuxd.sock") {
+			t.Errorf("selinuxd args %q", a)
+		}
+	},
+}, {
+	name: "no SELinux volumes without SELinux",
+	spec: spodv1alpha1.SPODSpec{},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		for _, v := range ds.Spec.Template.Spec.Volumes {
+			if strings.Contains(v.Name, "selinux") {
+				t.Errorf("volume %s without SELinux enabled", v.Name)
+			}
+		}
 	},
 }, {
 	name: "profiling ports per container",
@@ -224,4 +246,14 @@ func TestBuildDeterministicAndPure(t *testing.T) {
 	if string(before) != string(after) {
 		t.Errorf("the built DaemonSet shares memory with spec")
 	}
+}
+
+// mountAt returns the container's mount at path, or nil.
+func mountAt(c *corev1.Container, path string) *corev1.VolumeMount {
+	for i := range c.VolumeMounts {
+		if c.VolumeMounts[i].MountPath == path {
+			return &c.VolumeMounts[i]
+		}
+	}
+	return nil
 }

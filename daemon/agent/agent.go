@@ -42,6 +42,13 @@ type Config struct {
 	// MemoryOptimization narrows the pod cache to pods labelled for
 	// recording (ENABLE_MEMORY_OPTIMIZATION); see CacheOptions.
 	MemoryOptimization bool
+	// AppArmor loads AppArmorProfiles on the node (spod's enableAppArmor,
+	// passed as ENABLE_APPARMOR=true).
+	AppArmor bool
+	// Selinux installs SelinuxProfiles and RawSelinuxProfiles through the
+	// selinuxd container next to the daemon (spod's enableSelinux, passed
+	// as ENABLE_SELINUX=true).
+	Selinux bool
 }
 
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
@@ -141,7 +148,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Conf
 		OperatorNamespace: ns,
 		Unsupported:       unsupported,
 	}
-	return r.SetupWithManager(ctx, mgr)
+	if err := r.SetupWithManager(ctx, mgr); err != nil {
+		return err
+	}
+	return setupLSMs(ctx, log, mgr, cfg, filepath.Clean(proc), ns)
 }
 
 // installLogAll writes the log-all profile the recording webhook assigns to

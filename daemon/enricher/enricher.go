@@ -30,9 +30,9 @@ type Resolver interface {
 }
 
 // Sink receives every record attributed to a container, with the
-// syscall's name for seccomp records ("" if unknown), and the seccomp
-// records of containers no pod claims yet, with only c.ID set. It is
-// called inline from Run, so it must return quickly, and it may keep r.
+// syscall's name for seccomp records ("" if unknown), and the records of
+// containers no pod claims yet, with only c.ID set. It is called inline
+// from Run, so it must return quickly, and it may keep r.
 type Sink interface {
 	Audit(c Container, r audit.Record, syscallName string)
 }
@@ -124,9 +124,14 @@ func (e *Enricher) handle(msgType uint16, text []byte) {
 	if !ok {
 		// A container's first records come before the kubelet reports
 		// its ID: the sink still gets them by ID, so a recording keeps
-		// the container's early syscalls; logs and metrics need the pod.
-		if c.ID != "" && e.sink != nil && r.Kind == audit.KindSeccomp {
-			e.sink.Audit(c, r, e.names.name(r.Arch, r.SyscallID))
+		// the container's early syscalls and denials (a permissive
+		// domain logs each denial once); logs and metrics need the pod.
+		if c.ID != "" && e.sink != nil {
+			var syscallName string
+			if r.Kind == audit.KindSeccomp {
+				syscallName = e.names.name(r.Arch, r.SyscallID)
+			}
+			e.sink.Audit(c, r, syscallName)
 		}
 		return
 	}

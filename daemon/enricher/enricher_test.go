@@ -136,15 +136,21 @@ func TestPipelineAttributesAndCounts(t *testing.T) {
 	g.Expect(calls[3].syscall).To(Equal("write"))
 }
 
-// TestSinkGetsOnlySeccompOfUnknownContainers: SELinux records of a
-// container no pod claims are neither logged nor given to the sink.
-func TestSinkGetsOnlySeccompOfUnknownContainers(t *testing.T) {
+// TestSinkGetsSelinuxOfUnknownContainers: SELinux records of a container
+// no pod claims are not logged but reach the sink by ID alone, as seccomp
+// ones do: a SELinux recording needs the container's first denials.
+func TestSinkGetsSelinuxOfUnknownContainers(t *testing.T) {
 	g := NewWithT(t)
+	logs := &logLines{}
 	sink := &recordingSink{}
-	e, err := New(uniqueNode("node-sink"), testProc(t), resolver, sink, logr.Discard())
+	e, err := New(uniqueNode("node-sink"), testProc(t), resolver, sink, logs.logger(0))
 	g.Expect(err).NotTo(HaveOccurred())
 	runRecords(t, e, rawRecord{text: strings.Replace(avcSyslog, "pid=4500", "pid=4300", 1)})
-	g.Expect(sink.snapshot()).To(BeEmpty())
+	g.Expect(logs.matching(`"msg"="audit"`)).To(BeEmpty())
+	g.Expect(sink.snapshot()).To(HaveLen(1))
+	g.Expect(sink.snapshot()[0].c).To(Equal(Container{ID: idGone}))
+	g.Expect(sink.snapshot()[0].r.Tclass).To(Equal("file"))
+	g.Expect(sink.snapshot()[0].syscall).To(BeEmpty())
 }
 
 func TestPipelineUnattributedAtV1(t *testing.T) {

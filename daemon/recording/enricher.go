@@ -21,8 +21,10 @@ func (r Resolver) Container(id string) (enricher.Container, bool) {
 	return enricher.Container{Namespace: ref.Namespace, Pod: ref.Pod, Name: ref.Container, ID: id}, true
 }
 
-// Sink feeds the log enricher's seccomp records to a LogBackend and, for
-// containers running a profile's audit copy, to an audit-mode Collector.
+// Sink feeds the log enricher's seccomp records, and the AVC records of
+// processes running with the SELinux recording type, to a LogBackend and,
+// for containers running a profile's audit copy, the seccomp ones to an
+// audit-mode Collector.
 type Sink struct {
 	Backend *LogBackend
 	// Directory and Audits, when set, attribute logged calls of
@@ -33,6 +35,12 @@ type Sink struct {
 
 // Audit implements enricher.Sink.
 func (s Sink) Audit(c enricher.Container, r audit.Record, syscallName string) {
+	if r.Kind == audit.KindSelinux {
+		if ds, invalid, ours := avcDenials(r); ours {
+			s.Backend.Denied(c.ID, ds, invalid)
+		}
+		return
+	}
 	if r.Kind != audit.KindSeccomp {
 		return
 	}

@@ -25,8 +25,10 @@ type Recorded struct {
 	// MergeContainers makes the profile a Partial one, to be merged with
 	// the other instances of the container when the recording is deleted.
 	MergeContainers bool
-	// Names are the syscalls seen.
+	// Names are the syscalls seen (SeccompProfile).
 	Names []string
+	// Denials are the SELinux denials seen (SelinuxProfile).
+	Denials []Denial
 	// Arch is the libseccomp name of the node's architecture.
 	Arch string
 	// BaseProfile, if set, is the profile's baseProfileName: the syscalls
@@ -51,6 +53,17 @@ func Profile(in Recorded) (*seccompprofilev1beta1.SeccompProfile, error) {
 		return nil, fmt.Errorf("profile of container %s: %w", in.Target.Container, err)
 	}
 	spec.BaseProfileName = in.BaseProfile
+	return &seccompprofilev1beta1.SeccompProfile{
+		TypeMeta:   metav1.TypeMeta{APIVersion: seccompprofilev1beta1.GroupVersion.String(), Kind: "SeccompProfile"},
+		ObjectMeta: recordedMeta(in),
+		Spec:       spec,
+	}, nil
+}
+
+// recordedMeta names and labels the profile of a recorded container, of
+// either kind: labelled with its recording and, when it waits to be
+// merged, as partial with its container.
+func recordedMeta(in Recorded) metav1.ObjectMeta {
 	name := ProfileName(in.Pod, in.Target, in.MergeContainers)
 	labels := map[string]string{keys.RecordingIDLabel: nodestatus.LabelValue(in.Target.Recording)}
 	if in.MergeContainers {
@@ -58,11 +71,7 @@ func Profile(in Recorded) (*seccompprofilev1beta1.SeccompProfile, error) {
 		labels[keys.ContainerIDLabel] = nodestatus.LabelValue(in.Target.Container)
 		labels[keys.ProfileIDLabel] = nodestatus.LabelValue(in.Target.Kind + "-" + name)
 	}
-	return &seccompprofilev1beta1.SeccompProfile{
-		TypeMeta:   metav1.TypeMeta{APIVersion: seccompprofilev1beta1.GroupVersion.String(), Kind: "SeccompProfile"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: in.Pod.Namespace, Labels: labels},
-		Spec:       spec,
-	}, nil
+	return metav1.ObjectMeta{Name: name, Namespace: in.Pod.Namespace, Labels: labels}
 }
 
 // ProfileName names the profile of a recorded container.

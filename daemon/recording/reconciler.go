@@ -15,9 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
-	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 )
 
 // Backend is a recorder that can say what a container did.
@@ -30,9 +28,13 @@ type Backend interface {
 type Collected struct {
 	// Names are the syscalls seen, without execve.
 	Names []string
+	// Denials are the SELinux denials of a process running with the
+	// recording type, sorted.
+	Denials []Denial
 	// Found is false when the recorder never saw the container.
 	Found bool
-	// Incomplete says why syscalls may be missing; empty when none are.
+	// Incomplete says why syscalls or denials may be missing; empty when
+	// none are.
 	Incomplete string
 }
 
@@ -73,8 +75,10 @@ type Reconciler struct {
 type tracked struct {
 	pod     *corev1.Pod
 	targets []Target
-	results map[string]Collected // by container, collected but not written
-	done    map[string]bool
+	// privileged are the containers no LSM confines; pod keeps no spec.
+	privileged map[string]bool
+	results    map[string]Collected // by container, collected but not written
+	done       map[string]bool
 }
 
 // Reconcile remembers a live pod's recorded containers, and turns them
@@ -111,7 +115,7 @@ func (r *Reconciler) observe(ctx context.Context, pod *corev1.Pod, targets []Tar
 	t := r.pods[key]
 	isNew := t == nil
 	if isNew {
-		t = &tracked{results: map[string]Collected{}, done: map[string]bool{}}
+		t = &tracked{privileged: map[string]bool{}, results: map[string]Collected{}, done: map[string]bool{}}
 		r.pods[key] = t
 	}
 	old := map[string][]string{}
@@ -119,6 +123,7 @@ func (r *Reconciler) observe(ctx context.Context, pod *corev1.Pod, targets []Tar
 		old[tg.Container] = tg.IDs
 	}
 	for i := range targets {
+		t.privileged[targets[i].Container] = privileged(pod, targets[i].Container)
 		targets[i].IDs = mergeIDs(old[targets[i].Container], targets[i].IDs)
 		for _, id := range targets[i].IDs {
 			if !slices.Contains(old[targets[i].Container], id) {
@@ -144,7 +149,7 @@ func (r *Reconciler) warnOnce(ctx context.Context, pod *corev1.Pod, targets []Ta
 		}
 		if r.Recorder == string(profilerecordingv1alpha1.RecorderLogs) && privileged(pod, tg.Container) {
 			r.event(ctx, pod.Namespace, tg.Recording, corev1.EventTypeWarning, ReasonPrivilegedContainer,
-				"Container %s of pod %s is privileged: seccomp does not confine it, so its audit log is empty", tg.Container, pod.Name)
+				"Container %s of pod %s is privileged: %s does not confine it, so its audit log is empty", tg.Container, pod.Name, lsmOf(tg.Kind))
 		}
 	}
 }
@@ -192,7 +197,7 @@ func (r *Reconciler) finishContainer(ctx context.Context, t *tracked, tg Target)
 		}
 		t.results[tg.Container] = got
 	}
-	if !got.Found {
+	if !got.Found && !silenceIsAProfile(t, tg) {
 		recordingOutcomes.WithLabelValues(r.Recorder, outcomeNothing).Inc()
 		r.event(ctx, t.pod.Namespace, tg.Recording, corev1.EventTypeWarning, ReasonNothingRecorded,
 			"The %s recorder on node %s saw no process of container %s of pod %s (container IDs %s); no profile was created",
@@ -200,6 +205,17 @@ func (r *Reconciler) finishContainer(ctx context.Context, t *tracked, tg Target)
 		return nil
 	}
 	return r.writeProfile(ctx, t, tg, got)
+}
+
+// silenceIsAProfile reports whether a container the recorder saw no
+// record of still gets a profile. The log-all seccomp profile logs every
+// call, so a seccomp recording without records missed the container. The
+// SELinux recording type logs only what the container policy denies, so
+// a container that stayed within it leaves no record and its profile is
+// that policy alone, unless it was privileged: then nothing confined it
+// and the silence says nothing, as for seccomp.
+func silenceIsAProfile(t *tracked, tg Target) bool {
+	return tg.Kind == string(profilerecordingv1alpha1.RecordingKindSelinux) && !t.privileged[tg.Container]
 }
 
 // collect unites what the recorder saw of every run of a container.
@@ -213,69 +229,13 @@ func (r *Reconciler) collect(ids []string) (Collected, error) {
 		}
 		out.Found = out.Found || c.Found
 		out.Names = append(out.Names, c.Names...)
+		out.Denials = append(out.Denials, c.Denials...)
 		if c.Incomplete != "" {
 			incomplete = append(incomplete, c.Incomplete)
 		}
 	}
 	out.Incomplete = strings.Join(incomplete, "; ")
 	return out, nil
-}
-
-// writeProfile creates the container's profile, or updates it when an
-// earlier run of the same recording made it. A profile of the same name
-// that the recording did not make is left alone.
-func (r *Reconciler) writeProfile(ctx context.Context, t *tracked, tg Target, got Collected) error {
-	rec := &profilerecordingv1alpha1.ProfileRecording{}
-	merge, disable := false, false
-	err := r.Client.Get(ctx, types.NamespacedName{Namespace: t.pod.Namespace, Name: tg.Recording}, rec)
-	switch {
-	case err == nil:
-		merge = rec.Spec.MergeStrategy == profilerecordingv1alpha1.MergeContainers
-		disable = rec.Spec.DisableProfileAfterRecording
-	case !apierrors.IsNotFound(err):
-		return fmt.Errorf("read recording %s: %w", tg.Recording, err)
-	}
-	desired, err := Profile(Recorded{Pod: t.pod, Target: tg, MergeContainers: merge, Names: got.Names, Arch: r.Arch, BaseProfile: r.BaseProfile})
-	if err != nil {
-		return err
-	}
-	// Reviewed before any node enforces it, when the recording asks.
-	desired.Spec.Disabled = disable
-	existing := &seccompprofilev1beta1.SeccompProfile{}
-	err = r.Client.Get(ctx, client.ObjectKeyFromObject(desired), existing)
-	switch {
-	case apierrors.IsNotFound(err):
-		err = r.Client.Create(ctx, desired)
-	case err != nil:
-	case existing.Labels[keys.RecordingIDLabel] != desired.Labels[keys.RecordingIDLabel]:
-		r.event(ctx, t.pod.Namespace, tg.Recording, corev1.EventTypeWarning, ReasonProfileNameTaken,
-			"SeccompProfile %s exists and was not recorded by this recording; container %s of pod %s was not saved", desired.Name, tg.Container, t.pod.Name)
-		return nil
-	default:
-		existing.Spec, existing.Labels = desired.Spec, desired.Labels
-		err = r.Client.Update(ctx, existing)
-	}
-	if err != nil {
-		return fmt.Errorf("save profile %s/%s: %w", desired.Namespace, desired.Name, err)
-	}
-	r.report(ctx, t, tg, got, desired.Name)
-	return nil
-}
-
-// report counts a recorded container and tells its recording.
-func (r *Reconciler) report(ctx context.Context, t *tracked, tg Target, got Collected, name string) {
-	if r.Recorder == string(profilerecordingv1alpha1.RecorderBPF) {
-		bpfProfiles.WithLabelValues(r.NodeName, t.pod.Namespace, name).Inc()
-	}
-	if got.Incomplete != "" {
-		recordingOutcomes.WithLabelValues(r.Recorder, outcomeIncomplete).Inc()
-		r.event(ctx, t.pod.Namespace, tg.Recording, corev1.EventTypeWarning, ReasonRecordingIncomplete,
-			"SeccompProfile %s may miss syscalls of container %s of pod %s: %s", name, tg.Container, t.pod.Name, got.Incomplete)
-		return
-	}
-	recordingOutcomes.WithLabelValues(r.Recorder, outcomeRecorded).Inc()
-	r.event(ctx, t.pod.Namespace, tg.Recording, corev1.EventTypeNormal, ReasonProfileRecorded,
-		"Recorded container %s of pod %s on node %s into SeccompProfile %s (%d syscalls)", tg.Container, t.pod.Name, r.NodeName, name, len(got.Names)+1)
 }
 
 // event reports on a recording; a recording that is gone gets none.
@@ -307,6 +267,14 @@ func (r *Reconciler) Wanted(id string) bool {
 // trimPod keeps the metadata a profile needs.
 func trimPod(pod *corev1.Pod) *corev1.Pod {
 	return &corev1.Pod{ObjectMeta: *pod.ObjectMeta.DeepCopy()}
+}
+
+// lsmOf names the LSM that records a profile kind.
+func lsmOf(kind string) string {
+	if kind == string(profilerecordingv1alpha1.RecordingKindSelinux) {
+		return "SELinux"
+	}
+	return "seccomp"
 }
 
 func privileged(pod *corev1.Pod, container string) bool {

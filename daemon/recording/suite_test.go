@@ -91,6 +91,8 @@ var (
 	cancel context.CancelFunc
 	bpfRec *recording.Reconciler
 	logRec *recording.Reconciler
+	// logs is logRec's backend, which SELinux specs feed AVC records to.
+	logs *recording.LogBackend
 )
 
 func TestRecording(t *testing.T) {
@@ -136,7 +138,7 @@ var _ = BeforeSuite(func() {
 		Recorder: "bpf", Backend: &recording.BPFBackend{Containers: containers, Arch: arch}, Arch: arch, BaseProfile: "runc-v1.1.4"}
 	Expect(bpfRec.SetupWithManager(ctx, mgr)).To(Succeed())
 
-	logs := &recording.LogBackend{}
+	logs = &recording.LogBackend{}
 	logRec = &recording.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("log-enricher"), NodeName: nodeName,
 		Recorder: "logs", Backend: logs, Arch: arch, BaseProfile: "runc-v1.1.4"}
 	Expect(logRec.SetupWithManager(ctx, mgr)).To(Succeed())

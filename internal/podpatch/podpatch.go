@@ -35,6 +35,8 @@ type Security struct {
 	// SELinuxType sets securityContext.seLinuxOptions.type and keeps the
 	// other SELinux options.
 	SELinuxType string
+	// AppArmor replaces securityContext.appArmorProfile.
+	AppArmor *corev1.AppArmorProfile
 }
 
 // Changes is everything a webhook wants on one pod.
@@ -141,7 +143,8 @@ func security(path string, have *corev1.SecurityContext, want Security) []jsonpa
 	path += "/securityContext"
 	seccompChanges := want.Seccomp != nil && (have == nil || !sameSeccomp(have.SeccompProfile, want.Seccomp))
 	selinuxChanges := want.SELinuxType != "" && (have == nil || have.SELinuxOptions == nil || have.SELinuxOptions.Type != want.SELinuxType)
-	if !seccompChanges && !selinuxChanges {
+	appArmorChanges := want.AppArmor != nil && (have == nil || !sameAppArmor(have.AppArmorProfile, want.AppArmor))
+	if !seccompChanges && !selinuxChanges && !appArmorChanges {
 		return nil
 	}
 	if have == nil {
@@ -152,6 +155,9 @@ func security(path string, have *corev1.SecurityContext, want Security) []jsonpa
 		if selinuxChanges {
 			sc.SELinuxOptions = &corev1.SELinuxOptions{Type: want.SELinuxType}
 		}
+		if appArmorChanges {
+			sc.AppArmorProfile = want.AppArmor.DeepCopy()
+		}
 		return []jsonpatch.JsonPatchOperation{jsonpatch.NewOperation("add", path, sc)}
 	}
 	var ops []jsonpatch.JsonPatchOperation
@@ -161,6 +167,13 @@ func security(path string, have *corev1.SecurityContext, want Security) []jsonpa
 			op = "replace"
 		}
 		ops = append(ops, jsonpatch.NewOperation(op, path+"/seccompProfile", want.Seccomp.DeepCopy()))
+	}
+	if appArmorChanges {
+		op := "add"
+		if have.AppArmorProfile != nil {
+			op = "replace"
+		}
+		ops = append(ops, jsonpatch.NewOperation(op, path+"/appArmorProfile", want.AppArmor.DeepCopy()))
 	}
 	if selinuxChanges {
 		switch {
@@ -183,6 +196,14 @@ func sameSeccomp(a, b *corev1.SeccompProfile) bool {
 	return a.Type == b.Type && deref(a.LocalhostProfile) == deref(b.LocalhostProfile)
 }
 
+// sameAppArmor compares two AppArmor profiles by value.
+func sameAppArmor(a, b *corev1.AppArmorProfile) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Type == b.Type && deref(a.LocalhostProfile) == deref(b.LocalhostProfile)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -194,6 +215,12 @@ func deref(s *string) string {
 // annotation keys contain "/", which must become "~1".
 func escape(key string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}
+
+// LocalhostAppArmor is the Localhost AppArmor profile name, as loaded on
+// the nodes.
+func LocalhostAppArmor(name string) *corev1.AppArmorProfile {
+	return &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeLocalhost, LocalhostProfile: &name}
 }
 
 // Localhost is a Localhost seccomp profile at path.

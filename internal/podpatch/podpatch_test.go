@@ -22,7 +22,7 @@ var buildCases = []struct {
 }{{
 	name:    "no security context: added whole",
 	pod:     pod(corev1.Container{Name: "a"}),
-	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process", AppArmor: LocalhostAppArmor("p")}}},
 	ops:     []string{"add /spec/containers/0/securityContext"},
 }, {
 	name:    "empty security context: fields added",
@@ -36,6 +36,12 @@ var buildCases = []struct {
 	}}),
 	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, SELinuxType: "t.process"}}},
 	ops:     []string{"replace /spec/containers/0/securityContext/seccompProfile", "replace /spec/containers/0/securityContext/seLinuxOptions/type"},
+}, {
+	name: "AppArmor profile added next to an existing field, a different one replaced",
+	pod: pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{SeccompProfile: want}},
+		corev1.Container{Name: "b", SecurityContext: &corev1.SecurityContext{AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeRuntimeDefault}}}),
+	changes: Changes{Containers: map[ContainerRef]Security{{Index: 0}: {Seccomp: want, AppArmor: LocalhostAppArmor("p")}, {Index: 1}: {AppArmor: LocalhostAppArmor("p")}}},
+	ops:     []string{"add /spec/containers/0/securityContext/appArmorProfile", "replace /spec/containers/1/securityContext/appArmorProfile"},
 }, {
 	name:    "SELinux options without type: type added",
 	pod:     pod(corev1.Container{Name: "a", SecurityContext: &corev1.SecurityContext{SELinuxOptions: &corev1.SELinuxOptions{Level: "s0"}}}),

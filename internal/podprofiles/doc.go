@@ -1,3 +1,4 @@
-// Package podprofiles finds the operator-managed seccomp profiles a pod
-// uses, from its security contexts and the legacy seccomp annotations.
+// Package podprofiles finds the security profiles a pod uses: the
+// operator-managed seccomp profiles (security contexts and the legacy
+// annotations), the SELinux types and the Localhost AppArmor profiles.
 package podprofiles

@@ -55,17 +55,6 @@ func ParseLocalhostPathMode(p string) (key types.NamespacedName, audit, ok bool)
 // references anywhere: pod and container security contexts (init and
 // ephemeral containers too) and the legacy pre-1.19 annotations.
 func Seccomp(pod *corev1.Pod) []string {
-	return SeccompWith(pod, nil)
-}
-
-// Override gives a container's seccomp profile after a change not yet
-// applied to the pod (ok false: the container keeps its own). init says
-// whether index is in spec.initContainers or spec.containers.
-type Override func(init bool, index int) (profile *corev1.SeccompProfile, ok bool)
-
-// SeccompWith is Seccomp on the pod as it will be once override's
-// container profiles are set, without copying the pod.
-func SeccompWith(pod *corev1.Pod, override Override) []string {
 	var out []string
 	add := func(sp *corev1.SeccompProfile) {
 		if sp != nil && sp.Type == corev1.SeccompProfileTypeLocalhost && sp.LocalhostProfile != nil {
@@ -75,22 +64,12 @@ func SeccompWith(pod *corev1.Pod, override Override) []string {
 	if pod.Spec.SecurityContext != nil {
 		add(pod.Spec.SecurityContext.SeccompProfile)
 	}
-	container := func(init bool, index int, c *corev1.Container) {
-		if override != nil {
-			if sp, ok := override(init, index); ok {
-				add(sp)
-				return
+	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for _, c := range cs {
+			if c.SecurityContext != nil {
+				add(c.SecurityContext.SeccompProfile)
 			}
 		}
-		if c.SecurityContext != nil {
-			add(c.SecurityContext.SeccompProfile)
-		}
-	}
-	for i := range pod.Spec.InitContainers {
-		container(true, i, &pod.Spec.InitContainers[i])
-	}
-	for i := range pod.Spec.Containers {
-		container(false, i, &pod.Spec.Containers[i])
 	}
 	for _, c := range pod.Spec.EphemeralContainers {
 		if c.SecurityContext != nil {

@@ -57,23 +57,3 @@ func TestParseAuditLocalhostPath(t *testing.T) {
 	g.Expect(audit).To(BeFalse())
 	g.Expect(key.String()).To(Equal("ns/audit"))
 }
-
-func TestSeccompWithOverride(t *testing.T) {
-	g := NewWithT(t)
-	own := func(p string) *corev1.SecurityContext {
-		return &corev1.SecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: &p}}
-	}
-	pod := &corev1.Pod{Spec: corev1.PodSpec{
-		InitContainers: []corev1.Container{{Name: "i", SecurityContext: own("operator/ns/init.json")}},
-		Containers:     []corev1.Container{{Name: "a", SecurityContext: own("operator/ns/replaced.json")}, {Name: "b"}},
-	}}
-	bound := "operator/ns/audit/bound.json"
-	override := func(init bool, index int) (*corev1.SeccompProfile, bool) {
-		if !init && index == 0 {
-			return &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeLocalhost, LocalhostProfile: &bound}, true
-		}
-		return nil, false
-	}
-	g.Expect(SeccompWith(pod, override)).To(Equal([]string{bound, "operator/ns/init.json"}))
-	g.Expect(Seccomp(pod)).To(Equal([]string{"operator/ns/init.json", "operator/ns/replaced.json"}))
-}

@@ -106,21 +106,25 @@ var _ = Describe("binding.spo.io", func() {
 		Expect(pod.Spec.Containers[0].SecurityContext.SELinuxOptions.Type).To(Equal(usage))
 	})
 
-	It("holds the pod at the scheduling gate for a missing seccomp profile, and admits it without a pending SelinuxProfile with a Warning and an Event", func(ctx SpecContext) {
+	It("applies bindings to a missing seccomp and a Pending SelinuxProfile and holds the pod, but never binds a RawSelinuxProfile's type, with a Warning and an Event", func(ctx SpecContext) {
 		ns := newNamespace(ctx, bindingNS)
 		newBinding(ctx, ns, "missing", profilebindingv1alpha1.ProfileKindSeccomp, "does-not-exist", nginx)
-		pending := newBinding(ctx, ns, "pending", profilebindingv1alpha1.ProfileKindSelinux, "pending-profile", nginx)
+		newBinding(ctx, ns, "pending", profilebindingv1alpha1.ProfileKindSelinux, "pending-profile", nginx)
 		Expect(k8s.Create(ctx, selinuxProfile(ns, "pending-profile"))).To(Succeed())
+		raw := newBinding(ctx, ns, "raw-name", profilebindingv1alpha1.ProfileKindSelinux, "raw", "redis:6.2.1")
+		rawSelinuxProfile(ctx, ns, "raw")
 
 		Eventually(func(g Gomega) {
-			dry := newPod(ns, "unbound", container("nginx", nginx))
+			dry := newPod(ns, "held", container("nginx", nginx), container("redis", "redis:6.2.1"))
 			g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
 			g.Expect(seccompOf(&dry.Spec.Containers[0])).To(Equal("operator/" + ns + "/does-not-exist.json"))
-			g.Expect(dry.Spec.Containers[0].SecurityContext.SELinuxOptions).To(BeNil())
+			// status.usage is not written yet: the type is known anyway.
+			g.Expect(selinuxTypeOf(&dry.Spec.Containers[0])).To(Equal("pending-profile_" + ns + ".process"))
+			g.Expect(dry.Spec.Containers[1].SecurityContext).To(BeNil())
 			g.Expect(dry.Spec.SchedulingGates).To(ConsistOf(corev1.PodSchedulingGate{Name: keys.ProfilesInstalledGate}))
 			g.Expect(warnings.Take()).To(ConsistOf(
-				"pod waits at scheduling gate "+keys.ProfilesInstalledGate+" until its profiles are Installed: SeccompProfile "+ns+"/does-not-exist (does not exist)",
-				ContainSubstring("ProfileBinding pending not applied: SelinuxProfile "+ns+"/pending-profile is Pending, not Installed yet"),
+				"pod waits at scheduling gate "+keys.ProfilesInstalledGate+" until its profiles are Installed: SeccompProfile "+ns+"/does-not-exist (does not exist), SelinuxProfile "+ns+"/pending-profile (Pending)",
+				"ProfileBinding raw-name not applied: SelinuxProfile "+ns+"/raw does not exist (a RawSelinuxProfile does, which cannot be bound)",
 			))
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 
@@ -132,7 +136,7 @@ var _ = Describe("binding.spo.io", func() {
 				reasons = append(reasons, e.Regarding.Name+"/"+e.Reason)
 			}
 			return reasons
-		}).WithTimeout(timeout).WithPolling(interval).Should(ConsistOf(pending.Name + "/" + binding.ReasonProfileNotInstalled))
+		}).WithTimeout(timeout).WithPolling(interval).Should(ConsistOf(raw.Name + "/" + binding.ReasonProfileNotFound))
 	})
 
 	It("refuses a binding to a RawSelinuxProfile with a clear message", func(ctx SpecContext) {
@@ -143,6 +147,6 @@ var _ = Describe("binding.spo.io", func() {
 		b.Spec.Image = nginx
 		err := k8s.Create(ctx, b)
 		Expect(err).To(HaveOccurred())
-		Expect(err.Error()).To(And(ContainSubstring("spec.profileRef.kind"), ContainSubstring(`"RawSelinuxProfile"`), ContainSubstring(`"SeccompProfile", "SelinuxProfile"`)))
+		Expect(err.Error()).To(And(ContainSubstring("spec.profileRef.kind"), ContainSubstring(`"RawSelinuxProfile"`), ContainSubstring(`"SeccompProfile", "SelinuxProfile", "AppArmorProfile"`)))
 	})
 })

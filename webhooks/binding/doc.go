@@ -1,6 +1,8 @@
 // Package binding is the binding.spo.io webhook: at pod creation it sets
-// the seccomp profile or SELinux type of every container whose image a
-// ProfileBinding in the pod's namespace names, and a small controller
+// the seccomp profile, SELinux type or AppArmor profile of every container
+// whose image a ProfileBinding in the pod's namespace names, holds the pod
+// at the scheduling gate while those profiles are not installed, and
+// completes the user manual's bare AppArmor annotation. A small controller
 // keeps each binding's status.activeWorkloads in step with the pods it
 // was applied to.
 //

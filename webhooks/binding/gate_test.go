@@ -21,6 +21,16 @@ import (
 
 var gate = corev1.PodSchedulingGate{Name: keys.ProfilesInstalledGate}
 
+// withLSM gives c an SELinux type and, unless empty, a Localhost AppArmor
+// profile.
+func withLSM(c corev1.Container, selinuxType, appArmor string) corev1.Container {
+	c.SecurityContext = &corev1.SecurityContext{SELinuxOptions: &corev1.SELinuxOptions{Type: selinuxType}}
+	if appArmor != "" {
+		c.SecurityContext.AppArmorProfile = &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeLocalhost, LocalhostProfile: &appArmor}
+	}
+	return c
+}
+
 // pendingSeccompProfile creates a SeccompProfile no node reported on yet.
 func pendingSeccompProfile(ctx SpecContext, ns, name string, labels map[string]string) {
 	Expect(k8s.Create(ctx, &seccompprofilev1beta1.SeccompProfile{
@@ -64,6 +74,38 @@ var _ = Describe("binding.spo.io scheduling gate and audit mode", func() {
 		plain.Spec.SecurityContext = &corev1.PodSecurityContext{SeccompProfile: localhost("operator/" + ns + "/pending.json")}
 		Expect(k8s.Create(ctx, plain)).To(Succeed())
 		Expect(plain.Spec.SchedulingGates).To(BeEmpty())
+	})
+
+	It("holds a pod whose own SELinux types and AppArmor profiles name profiles of ours that are not Installed, and only those", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		Expect(k8s.Create(ctx, selinuxProfile(ns, "web"))).To(Succeed())
+		rawSelinuxProfile(ctx, ns, "raw")
+		appArmorProfile(ctx, ns, "aa", false)
+		installedSelinuxProfile(ctx, ns, "ready")
+		appArmorProfile(ctx, ns, "ready", true)
+		pod := newPod(ns, "waits",
+			withLSM(container("a", nginx), "web_"+ns+".process", ""),
+			withLSM(container("b", nginx), "raw_"+ns+".process", "aa"),
+			withLSM(container("c", nginx), "ready_"+ns+".process", "ready"),
+			// Types and profiles of no object of ours: the nodes' own.
+			withLSM(container("d", nginx), "spc_t", "node-own"),
+			withLSM(container("e", nginx), "gone_"+ns+".process", ""))
+		Eventually(func(g Gomega) {
+			dry := pod.DeepCopy()
+			g.Expect(k8s.Create(ctx, dry, client.DryRunAll)).To(Succeed())
+			g.Expect(dry.Spec.SchedulingGates).To(ConsistOf(gate))
+			g.Expect(warnings.Take()).To(ConsistOf("pod waits at scheduling gate " + keys.ProfilesInstalledGate + " until its profiles are Installed: " +
+				"AppArmorProfile " + ns + "/aa (Pending), RawSelinuxProfile " + ns + "/raw (Pending), SelinuxProfile " + ns + "/web (Pending)"))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+	})
+
+	It("never gates a pod running as spc_t or container_t, or under a node's own AppArmor profile", func(ctx SpecContext) {
+		ns := newNamespace(ctx, bindingNS)
+		pod := newPod(ns, "system", withLSM(container("a", nginx), "spc_t", "node-own"), withLSM(container("b", nginx), "container_t", ""))
+		warnings.Take()
+		Expect(k8s.Create(ctx, pod)).To(Succeed())
+		Expect(pod.Spec.SchedulingGates).To(BeEmpty())
+		Expect(warnings.Take()).To(BeEmpty())
 	})
 
 	It("binds the profile's audit copy in mode Audit and labels the pod for the node daemon's cache", func(ctx SpecContext) {

@@ -17,10 +17,11 @@ import (
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	"github.com/securityprofiles/operator/internal/podpatch"
+	"github.com/securityprofiles/operator/internal/profilegate"
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=profilebindings,verbs=get;list;watch
-// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles;selinuxprofiles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles;selinuxprofiles;rawselinuxprofiles;apparmorprofiles,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Handler is the binding.spo.io admission handler.
@@ -31,7 +32,7 @@ type Handler struct {
 	// Events records a Warning on a binding that matched a pod but could
 	// not be applied. The recorder sends asynchronously.
 	Events events.EventRecorder
-	// Gates holds pods whose seccomp profiles are not Installed yet at the
+	// Gates holds pods whose profiles are not Installed yet at the
 	// scheduling gate keys.ProfilesInstalledGate (spod
 	// enableSchedulingGates); the manager releases them.
 	Gates bool
@@ -77,17 +78,14 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		bindings = append(bindings, resolved)
 		byName[b.Name] = b
 	}
-	res := Mutate(pod, bindings)
+	appArmor, err := h.appArmorProfiles(ctx, pod)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	res := Mutate(pod, bindings, appArmor)
 	res.Warnings = append(res.Warnings, invalid...)
-	if h.gates(pod) {
-		waiting, err := waitingFor(ctx, h.Reader, pod, res.Changes, h.gatedNamespace)
-		if err != nil {
-			return admission.Errored(http.StatusInternalServerError, err)
-		}
-		if len(waiting) > 0 {
-			res.Patch = append(res.Patch, podpatch.Build(pod, podpatch.Changes{SchedulingGates: []string{keys.ProfilesInstalledGate}})...)
-			res.Warnings = append(res.Warnings, gateWarning(waiting))
-		}
+	if err := h.gate(ctx, pod, bindings, &res); err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	h.recordBlocked(req, pod, res.Blocked, byName)
 	if len(res.Applied) > 0 {
@@ -98,6 +96,42 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		resp = admission.Patched("", res.Patch...)
 	}
 	return resp.WithWarnings(res.Warnings...)
+}
+
+// gate adds the scheduling gate to res when the pod, as res leaves it,
+// waits for profiles.
+func (h *Handler) gate(ctx context.Context, pod *corev1.Pod, bindings []Binding, res *Result) error {
+	if !h.gates(pod) {
+		return nil
+	}
+	waiting, err := waitingFor(ctx, h.Reader, pod, res.Changes, heldRefs(pod.Namespace, bindings), h.gatedNamespace)
+	if err != nil || len(waiting) == 0 {
+		return err
+	}
+	res.Patch = append(res.Patch, podpatch.Build(pod, podpatch.Changes{SchedulingGates: []string{keys.ProfilesInstalledGate}})...)
+	res.Warnings = append(res.Warnings, gateWarning(waiting))
+	return nil
+}
+
+// appArmorProfiles tells which of the bare names in the pod's AppArmor
+// annotations (see bareAppArmorNames) name an AppArmorProfile in the
+// pod's namespace; nil for a pod without any, which is nearly every pod.
+func (h *Handler) appArmorProfiles(ctx context.Context, pod *corev1.Pod) (map[string]bool, error) {
+	var out map[string]bool
+	for _, name := range bareAppArmorNames(pod) {
+		ref := profilegate.Ref{Kind: profilebindingv1alpha1.ProfileKindAppArmor, Key: client.ObjectKey{Namespace: pod.Namespace, Name: name}}
+		p, err := profilegate.Read(ctx, h.Reader, ref)
+		if err != nil {
+			return nil, err
+		}
+		if p.Found {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[name] = true
+		}
+	}
+	return out, nil
 }
 
 // gates reports whether pod can be held at the scheduling gate: a pod

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	apparmorprofilev1alpha1 "github.com/securityprofiles/operator/apis/apparmorprofile/v1alpha1"
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
@@ -87,4 +88,47 @@ func localhost(path string) *corev1.SeccompProfile {
 // selinuxProfile is a SelinuxProfile without status: Pending.
 func selinuxProfile(ns, name string) *selinuxprofilev1alpha2.SelinuxProfile {
 	return &selinuxprofilev1alpha2.SelinuxProfile{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+}
+
+// appArmorProfile creates an AppArmorProfile, marked Installed when
+// installed is set and Pending (no status) otherwise.
+func appArmorProfile(ctx context.Context, ns, name string, installed bool) {
+	ap := &apparmorprofilev1alpha1.AppArmorProfile{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       apparmorprofilev1alpha1.AppArmorProfileSpec{Policy: "profile " + name + " flags=(attach_disconnected) {\n  file,\n  deny /** w,\n}\n"},
+	}
+	Expect(k8s.Create(ctx, ap)).To(Succeed())
+	if installed {
+		ap.Status.SetState(profilebasev1alpha1.StateInstalled, "Installed", "installed on every node", ap.Generation)
+		Expect(k8s.Status().Update(ctx, ap)).To(Succeed())
+	}
+}
+
+// rawSelinuxProfile creates a RawSelinuxProfile no node reported on yet.
+func rawSelinuxProfile(ctx context.Context, ns, name string) {
+	Expect(k8s.Create(ctx, &selinuxprofilev1alpha2.RawSelinuxProfile{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       selinuxprofilev1alpha2.RawSelinuxProfileSpec{Policy: "(block " + name + "_" + ns + " (type process))"},
+	})).To(Succeed())
+}
+
+// appArmorOf is a container's AppArmor field as "<type>" or
+// "Localhost/<name>", "" without one.
+func appArmorOf(c *corev1.Container) string {
+	if c.SecurityContext == nil || c.SecurityContext.AppArmorProfile == nil {
+		return ""
+	}
+	p := c.SecurityContext.AppArmorProfile
+	if p.LocalhostProfile != nil {
+		return string(p.Type) + "/" + *p.LocalhostProfile
+	}
+	return string(p.Type)
+}
+
+// selinuxTypeOf is a container's own SELinux type, "" without one.
+func selinuxTypeOf(c *corev1.Container) string {
+	if c.SecurityContext == nil || c.SecurityContext.SELinuxOptions == nil {
+		return ""
+	}
+	return c.SecurityContext.SELinuxOptions.Type
 }

@@ -27,19 +27,21 @@ type Binding struct {
 	Selector labels.Selector
 	// Kind is the bound profile's kind.
 	Kind profilebindingv1alpha1.ProfileKind
+	// Profile is the bound profile's name, in the pod's namespace.
+	Profile string
 	// Mode is Enforce or Audit (seccomp only).
 	Mode profilebindingv1alpha1.BindingMode
 	// Value is what goes into the container: the SeccompProfile's
-	// status.localhostProfile (its audit copy's path in Audit mode) or
-	// the SelinuxProfile's status.usage.
+	// localhostProfile path (its audit copy's in Audit mode), the
+	// SelinuxProfile's usage type, or the AppArmorProfile's name.
 	Value string
 	// Reason and Problem, when Problem is set, say why the profile cannot
 	// be applied now (missing, not installed, unsupported kind); Value is
 	// then empty and the binding leaves containers unchanged, unless Held.
 	Reason, Problem string
-	// Held marks a seccomp binding whose profile is not Installed yet but
-	// is applied anyway, because the pod will wait at the scheduling gate
-	// until it is.
+	// Held marks a binding whose profile is not Installed yet (or does
+	// not exist yet) but is applied anyway, because the pod will wait at
+	// the scheduling gate until it is.
 	Held bool
 }
 
@@ -98,16 +100,19 @@ func wildcard(image string) bool {
 	return image == "" || image == profilebindingv1alpha1.SelectAllImages
 }
 
-// Mutate applies bindings to pod's init containers and containers.
+// Mutate applies bindings to pod's init containers and containers, and
+// completes the manual's bare AppArmor annotations that name one of
+// appArmorProfiles (the AppArmorProfiles in the pod's namespace among
+// bareAppArmorNames(pod); see manualAppArmor).
 //
 // A binding with a Selector applies only if it matches the pod's labels.
 // Matching is exact on the image string as written in the pod: "nginx"
 // does not match "nginx:latest" or "docker.io/library/nginx", and a digest
 // reference matches only the same digest reference. For each container
-// and each kind (seccomp, SELinux) the most specific matching bindings
-// count: those naming the container's image and selecting the pod, then
-// those naming the image only, then those selecting the pod with no image
-// (or "*"), then "*" bindings. Among several equally specific, the first
+// and each kind (seccomp, SELinux, AppArmor) the most specific matching
+// bindings count: those naming the container's image and selecting the
+// pod, then those naming the image only, then those selecting the pod with
+// no image (or "*"), then "*" bindings. Among several equally specific, the first
 // by name is applied and the conflict is warned about.
 //   - A binding naming the image replaces a profile the container sets
 //     itself (with a warning), since naming the exact image is the more
@@ -116,7 +121,7 @@ func wildcard(image string) bool {
 //     has no setting of its own, from its own or the pod's securityContext;
 //   - a container the pod records with the logs recorder keeps the log-all
 //     profile the recording webhook gives it.
-func Mutate(pod *corev1.Pod, bindings []Binding) Result {
+func Mutate(pod *corev1.Pod, bindings []Binding, appArmorProfiles map[string]bool) Result {
 	podLabels := labels.Set(pod.Labels)
 	sorted := make([]Binding, 0, len(bindings))
 	for _, b := range bindings {
@@ -125,7 +130,7 @@ func Mutate(pod *corev1.Pod, bindings []Binding) Result {
 		}
 	}
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	m := &mutation{pod: pod, changes: podpatch.Changes{Containers: map[podpatch.ContainerRef]podpatch.Security{}}, applied: map[string]bool{}, blocked: map[string]Binding{}}
+	m := &mutation{pod: pod, appArmorProfiles: appArmorProfiles, changes: podpatch.Changes{Containers: map[podpatch.ContainerRef]podpatch.Security{}}, applied: map[string]bool{}, blocked: map[string]Binding{}}
 	for _, c := range podpatch.Containers(pod) {
 		m.container(c, sorted)
 	}
@@ -136,7 +141,7 @@ func Mutate(pod *corev1.Pod, bindings []Binding) Result {
 	}
 	sort.Strings(res.Applied)
 	if len(res.Applied) > 0 {
-		m.changes.Annotations = map[string]string{keys.BindingsAnnotation: strings.Join(res.Applied, ",")}
+		m.annotate(keys.BindingsAnnotation, strings.Join(res.Applied, ","))
 	}
 	if m.audit {
 		// With enableMemoryOptimization the node daemon caches only pods
@@ -157,43 +162,69 @@ func Mutate(pod *corev1.Pod, bindings []Binding) Result {
 
 // mutation accumulates Mutate's decisions for one pod.
 type mutation struct {
-	pod      *corev1.Pod
-	changes  podpatch.Changes
-	applied  map[string]bool
-	blocked  map[string]Binding
-	warnings warnings
+	pod *corev1.Pod
+	// appArmorProfiles are Mutate's argument.
+	appArmorProfiles map[string]bool
+	changes          podpatch.Changes
+	applied          map[string]bool
+	blocked          map[string]Binding
+	warnings         warnings
 	// audit is set once a container gets a profile's audit copy.
 	audit bool
 }
 
-// container decides one container's seccomp profile and SELinux type.
+// container decides one container's seccomp profile, SELinux type and
+// AppArmor profile.
 func (m *mutation) container(c podpatch.Located, bindings []Binding) {
+	var sec podpatch.Security
 	if m.recordedWithLogs(c.Container.Name) {
 		for _, b := range bindings {
 			if b.Image == c.Container.Image {
 				m.warnings.add(fmt.Sprintf("container %q is being recorded with the logs recorder, so ProfileBinding %s leaves it alone", c.Container.Name, b.Name))
 			}
 		}
-		return
+		// Not a binding: without it the API server refuses the pod.
+		sec.AppArmor = m.manualAppArmor(c.Container)
+	} else {
+		sec = m.bind(c.Container, bindings)
 	}
+	if sec != (podpatch.Security{}) {
+		m.changes.Containers[c.Ref] = sec
+	}
+}
+
+// bind picks, per kind, the binding for one container.
+func (m *mutation) bind(ctr *corev1.Container, bindings []Binding) podpatch.Security {
 	var sec podpatch.Security
-	own := currentSeccomp(m.pod, c.Container)
-	if b := m.pick(c.Container, bindings, profilebindingv1alpha1.ProfileKindSeccomp, own); b != nil {
-		if b.Value != own && c.Container.SecurityContext != nil && c.Container.SecurityContext.SeccompProfile != nil {
-			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own seccomp profile %s with Localhost %s", c.Container.Name, b.Name, describeSeccomp(c.Container.SecurityContext.SeccompProfile), b.Value))
+	own := currentSeccomp(m.pod, ctr)
+	if b := m.pick(ctr, bindings, profilebindingv1alpha1.ProfileKindSeccomp, own); b != nil {
+		if b.Value != own && ctr.SecurityContext != nil && ctr.SecurityContext.SeccompProfile != nil {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own seccomp profile %s with Localhost %s", ctr.Name, b.Name, describeSeccomp(ctr.SecurityContext.SeccompProfile), b.Value))
 		}
 		sec.Seccomp = podpatch.Localhost(b.Value)
 	}
-	ownType := currentSELinuxType(m.pod, c.Container)
-	if b := m.pick(c.Container, bindings, profilebindingv1alpha1.ProfileKindSelinux, ownType); b != nil {
-		if b.Value != ownType && c.Container.SecurityContext != nil && c.Container.SecurityContext.SELinuxOptions != nil && c.Container.SecurityContext.SELinuxOptions.Type != "" {
-			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own SELinux type %s with %s", c.Container.Name, b.Name, c.Container.SecurityContext.SELinuxOptions.Type, b.Value))
+	ownType := currentSELinuxType(m.pod, ctr)
+	if b := m.pick(ctr, bindings, profilebindingv1alpha1.ProfileKindSelinux, ownType); b != nil {
+		if b.Value != ownType && ctr.SecurityContext != nil && ctr.SecurityContext.SELinuxOptions != nil && ctr.SecurityContext.SELinuxOptions.Type != "" {
+			m.warnings.add(fmt.Sprintf("container %q: ProfileBinding %s replaces its own SELinux type %s with %s", ctr.Name, b.Name, ctr.SecurityContext.SELinuxOptions.Type, b.Value))
 		}
 		sec.SELinuxType = b.Value
 	}
-	if sec.Seccomp != nil || sec.SELinuxType != "" {
-		m.changes.Containers[c.Ref] = sec
+	ownAppArmor := currentAppArmor(m.pod, ctr)
+	if b := m.pick(ctr, bindings, profilebindingv1alpha1.ProfileKindAppArmor, ownAppArmor); b != nil {
+		sec.AppArmor = m.bindAppArmor(ctr, b, ownAppArmor)
+	} else {
+		sec.AppArmor = m.manualAppArmor(ctr)
 	}
+	return sec
+}
+
+// annotate sets a pod annotation.
+func (m *mutation) annotate(key, value string) {
+	if m.changes.Annotations == nil {
+		m.changes.Annotations = map[string]string{}
+	}
+	m.changes.Annotations[key] = value
 }
 
 // pick chooses the binding of one kind for a container, records it as
@@ -230,7 +261,7 @@ func (m *mutation) pick(ctr *corev1.Container, bindings []Binding, kind profileb
 // image matches a container.
 func (m *mutation) unsupported(bindings []Binding) {
 	for _, b := range bindings {
-		if b.Kind != profilebindingv1alpha1.ProfileKindSeccomp && b.Kind != profilebindingv1alpha1.ProfileKindSelinux && imageRelevant(m.pod, b.Image) {
+		if !bindable(b.Kind) && imageRelevant(m.pod, b.Image) {
 			if b.Problem == "" {
 				b.Reason, b.Problem = ReasonKindUnsupported, unsupportedKindMessage(b.Kind)
 			}

@@ -30,6 +30,10 @@ func selinux(name, image, value string) Binding {
 	return Binding{Name: name, Image: image, Kind: profilebindingv1alpha1.ProfileKindSelinux, Value: value}
 }
 
+func apparmor(name, image, value string) Binding {
+	return Binding{Name: name, Image: image, Kind: profilebindingv1alpha1.ProfileKindAppArmor, Value: value}
+}
+
 func ctr(name, image string) corev1.Container { return corev1.Container{Name: name, Image: image} }
 
 func withSeccomp(c corev1.Container, sp *corev1.SeccompProfile) corev1.Container {
@@ -37,9 +41,9 @@ func withSeccomp(c corev1.Container, sp *corev1.SeccompProfile) corev1.Container
 	return c
 }
 
-// want is the expected seccomp path and SELinux type per container name
-// after the patch ("" for none).
-type want map[string][2]string
+// want is the expected seccomp path, SELinux type and AppArmor profile
+// (see currentAppArmor) per container name after the patch ("" for none).
+type want map[string][3]string
 
 // notInstalled is a binding whose profile is still Pending.
 var notInstalled = func() Binding {
@@ -53,6 +57,8 @@ var mutateCases = []struct {
 	name     string
 	pod      corev1.Pod
 	bindings []Binding
+	// appArmor is Mutate's appArmorProfiles.
+	appArmor map[string]bool
 	want     want
 	applied  []string
 	blocked  []string
@@ -159,12 +165,38 @@ var mutateCases = []struct {
 	name: "container recorded with the logs recorder is left alone", pod: annotated(pod(ctr("a", nginx)), keys.RecordingAnnotationKey("a"), "rec/logs/SeccompProfile"),
 	bindings: []Binding{seccomp("nginx-binding", nginx, nginxSP)},
 	want:     want{"a": {}}, warns: []string{"being recorded with the logs recorder"},
+}, {
+	name: "AppArmor binding sets the Localhost field", pod: pod(ctr("a", nginx), ctr("b", redis)),
+	bindings: []Binding{apparmor("aa", nginx, "test-profile")},
+	want:     want{"a": {"", "", "test-profile"}, "b": {}}, applied: []string{"aa"},
+}, {
+	name: "AppArmor binding naming the image replaces the container's annotation too, so both agree", pod: annotated(pod(ctr("a", nginx)), appArmorAnnotation("a"), "runtime/default"),
+	bindings: []Binding{apparmor("aa", nginx, "test-profile")},
+	want:     want{"a": {"", "", "test-profile"}}, applied: []string{"aa"},
+	warns: []string{`container "a": ProfileBinding aa replaces its own AppArmor profile RuntimeDefault with Localhost test-profile`},
+}, {
+	name: "star AppArmor binding leaves a container's own annotation and a pod-level profile alone", pod: func() corev1.Pod {
+		p := annotated(pod(ctr("a", nginx), ctr("b", redis)), appArmorAnnotation("a"), "unconfined")
+		p.Spec.SecurityContext = &corev1.PodSecurityContext{AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeRuntimeDefault}}
+		return p
+	}(),
+	bindings: []Binding{apparmor("all", "*", "test-profile")},
+	want:     want{"a": {"", "", "<Unconfined>"}, "b": {"", "", "<RuntimeDefault>"}},
+}, {
+	name: "the manual's bare annotation naming an AppArmorProfile becomes localhost/ and sets the field", pod: annotated(pod(ctr("a", nginx)), appArmorAnnotation("a"), "test-profile"),
+	appArmor: map[string]bool{"test-profile": true},
+	want:     want{"a": {"", "", "test-profile"}},
+}, {
+	name: "a bare annotation naming no AppArmorProfile is left alone, warned", pod: annotated(pod(ctr("a", nginx)), appArmorAnnotation("a"), "missing"),
+	appArmor: map[string]bool{"test-profile": true},
+	want:     want{"a": {"", "", "missing"}},
+	warns:    []string{`container "a": annotation container.apparmor.security.beta.kubernetes.io/a names "missing", but there is no AppArmorProfile "missing" in the pod's namespace`},
 }}
 
 func TestMutate(t *testing.T) {
 	for _, tc := range mutateCases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Mutate(&tc.pod, tc.bindings)
+			res := Mutate(&tc.pod, tc.bindings, tc.appArmor)
 			patched, err := podpatch.Apply(&tc.pod, res.Patch)
 			if err != nil {
 				t.Fatal(err)
@@ -177,6 +209,10 @@ func TestMutate(t *testing.T) {
 				if got := currentSELinuxType(patched, &c); got != w[1] {
 					t.Errorf("container %s: SELinux type %q, want %q", c.Name, got, w[1])
 				}
+				if got := currentAppArmor(patched, &c); got != w[2] {
+					t.Errorf("container %s: AppArmor %q, want %q", c.Name, got, w[2])
+				}
+				checkAppArmorAgrees(t, patched, &c)
 			}
 			checkNames(t, "applied", res.Applied, tc.applied)
 			var blocked []string
@@ -188,7 +224,7 @@ func TestMutate(t *testing.T) {
 				t.Errorf("bindings annotation %q", got)
 			}
 			checkWarnings(t, res.Warnings, tc.warns)
-			if again := Mutate(patched, tc.bindings); len(again.Patch) != 0 || !slices.Equal(again.Applied, res.Applied) {
+			if again := Mutate(patched, tc.bindings, tc.appArmor); len(again.Patch) != 0 || !slices.Equal(again.Applied, res.Applied) {
 				t.Errorf("not idempotent: second pass patches %v, applies %v", again.Patch, again.Applied)
 			}
 		})
@@ -239,7 +275,7 @@ func TestMutateAuditModeLabelsThePod(t *testing.T) {
 	audit := seccomp("audit", nginx, "operator/ns/audit/p.json")
 	audit.Mode = profilebindingv1alpha1.ModeAudit
 	p := pod(ctr("a", nginx))
-	res := Mutate(&p, []Binding{audit})
+	res := Mutate(&p, []Binding{audit}, nil)
 	patched, err := podpatch.Apply(&p, res.Patch)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +286,7 @@ func TestMutateAuditModeLabelsThePod(t *testing.T) {
 	if _, ok := patched.Labels[keys.EnableRecordingLabel]; !ok {
 		t.Errorf("audit-mode pod lacks %s, so a memory-optimised daemon would not see it: %v", keys.EnableRecordingLabel, patched.Labels)
 	}
-	enforce := Mutate(&p, []Binding{seccomp("enforce", nginx, nginxSP)})
+	enforce := Mutate(&p, []Binding{seccomp("enforce", nginx, nginxSP)}, nil)
 	if enforced, _ := podpatch.Apply(&p, enforce.Patch); enforced.Labels[keys.EnableRecordingLabel] != "" {
 		t.Errorf("enforce-mode pod labelled: %v", enforced.Labels)
 	}
@@ -268,6 +304,20 @@ func TestActiveWorkloads(t *testing.T) {
 	checkNames(t, "y", ActiveWorkloads("y", pods), []string{"ns/a", "ns/b"})
 	checkNames(t, "x", ActiveWorkloads("x", pods), []string{"ns/b"})
 	checkNames(t, "z", ActiveWorkloads("z", pods), nil)
+}
+
+// checkAppArmorAgrees fails when a container's AppArmor annotation and
+// field disagree, as the API server refuses such a pod on create.
+func checkAppArmorAgrees(t *testing.T, p *corev1.Pod, c *corev1.Container) {
+	t.Helper()
+	v, ok := p.Annotations[appArmorAnnotation(c.Name)]
+	if !ok || c.SecurityContext == nil || c.SecurityContext.AppArmorProfile == nil {
+		return
+	}
+	field := c.SecurityContext.AppArmorProfile
+	if field.Type != corev1.AppArmorProfileTypeLocalhost || field.LocalhostProfile == nil || v != "localhost/"+*field.LocalhostProfile {
+		t.Errorf("container %s: annotation %q disagrees with field %+v", c.Name, v, field)
+	}
 }
 
 func checkNames(t *testing.T, what string, got, want []string) {

@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	apparmorprofilev1alpha1 "github.com/securityprofiles/operator/apis/apparmorprofile/v1alpha1"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
@@ -39,6 +40,8 @@ func (o Options) Setup(ctx context.Context, mgr ctrl.Manager) error {
 		&profilebindingv1alpha1.ProfileBinding{},
 		&seccompprofilev1beta1.SeccompProfile{},
 		&selinuxprofilev1alpha2.SelinuxProfile{},
+		&selinuxprofilev1alpha2.RawSelinuxProfile{},
+		&apparmorprofilev1alpha1.AppArmorProfile{},
 	} {
 		if _, err := mgr.GetCache().GetInformer(ctx, obj); err != nil {
 			return fmt.Errorf("informer for %T: %w", obj, err)

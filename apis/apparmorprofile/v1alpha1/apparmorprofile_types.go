@@ -27,6 +27,12 @@ type AppArmorProfileSpec struct {
 // AppArmorProfileStatus reports where the policy is loaded.
 type AppArmorProfileStatus struct {
 	profilebasev1alpha1.StatusBase `json:",inline"`
+
+	// activeWorkloads lists the pods ("<namespace>/<name>") that run with
+	// this profile; while it is not empty the profile cannot be deleted.
+	// +optional
+	// +listType=set
+	ActiveWorkloads []string `json:"activeWorkloads,omitempty"`
 }
 
 // AppArmorProfile is an AppArmor policy loaded on every node.

@@ -6,13 +6,14 @@ import (
 
 // ProfileKind is a kind of profile a binding can point at.
 // RawSelinuxProfiles cannot be bound: they have no structured usage type.
-// +kubebuilder:validation:Enum=SeccompProfile;SelinuxProfile
+// +kubebuilder:validation:Enum=SeccompProfile;SelinuxProfile;AppArmorProfile
 type ProfileKind string
 
 // The bindable kinds.
 const (
-	ProfileKindSeccomp ProfileKind = "SeccompProfile"
-	ProfileKindSelinux ProfileKind = "SelinuxProfile"
+	ProfileKindSeccomp  ProfileKind = "SeccompProfile"
+	ProfileKindSelinux  ProfileKind = "SelinuxProfile"
+	ProfileKindAppArmor ProfileKind = "AppArmorProfile"
 )
 
 // BindingMode says whether a bound seccomp profile blocks or only reports.
@@ -34,7 +35,11 @@ const SelectAllImages = "*"
 
 // ProfileRef names a profile in the binding's namespace.
 type ProfileRef struct {
-	// kind is SeccompProfile or SelinuxProfile.
+	// kind is SeccompProfile, SelinuxProfile or AppArmorProfile. A
+	// SeccompProfile goes to a container's seccompProfile, a
+	// SelinuxProfile's usage type to its seLinuxOptions.type, and an
+	// AppArmorProfile to its appArmorProfile (Localhost, named like the
+	// profile).
 	// +required
 	Kind ProfileKind `json:"kind"`
 

@@ -57,7 +57,7 @@ type ProfileRecordingSpec struct {
 	// +kubebuilder:default=none
 	MergeStrategy MergeStrategy `json:"mergeStrategy,omitempty"`
 
-	// disableProfileAfterRecording creates the recorded SeccompProfiles
+	// disableProfileAfterRecording creates the recorded profiles
 	// with spec.disabled set, so they can be reviewed before any node
 	// enforces them; set disabled to false to install one.
 	// +optional

@@ -55,8 +55,8 @@ type SPODSpec struct {
 	EnableAppArmor bool `json:"enableAppArmor,omitempty"`
 
 	// enableSchedulingGates (default true) makes the binding webhook hold
-	// a pod that uses an operator-managed seccomp profile which is not
-	// Installed yet with the scheduling gate
+	// a pod that uses an operator-managed seccomp, SELinux or AppArmor
+	// profile which is not Installed yet with the scheduling gate
 	// spo.x-k8s.io/profiles-installed, and the manager release it once the
 	// profile is Installed on the nodes, so the pod never fails on a node
 	// that lacks its profile. false admits such pods at once, as before,

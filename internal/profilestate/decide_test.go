@@ -1,4 +1,4 @@
-package seccompprofile
+package profilestate
 
 import (
 	"testing"
@@ -60,25 +60,6 @@ func TestDecidePartial(t *testing.T) {
 		got := Decide([]string{"a"}, []nodestatusv1alpha1.SecurityProfileNodeStatus{installed}, tc.deleting, 0, PartialOf(tc.labels))
 		if got.State != tc.want || got.Reason != tc.reason || (tc.message != "" && got.Message != tc.message) {
 			t.Errorf("%s: got %+v, want %s/%s %q", tc.name, got, tc.want, tc.reason, tc.message)
-		}
-	}
-}
-
-func TestProfilePath(t *testing.T) {
-	label := func(v string) map[string]string { return map[string]string{keys.NodeDirectoryLocationLabel: v} }
-	for _, tc := range []struct {
-		name  string
-		roots []string
-		want  string
-	}{
-		{name: "no nodes", want: "/var/lib/kubelet/seccomp/operator/ns/p.json"},
-		{name: "default roots", roots: []string{KubeletRoot(nil), KubeletRoot(label(""))}, want: "/var/lib/kubelet/seccomp/operator/ns/p.json"},
-		{name: "all nodes agree on a label", roots: []string{KubeletRoot(label("mnt-kubelet")), KubeletRoot(label("mnt-kubelet"))}, want: "/mnt/kubelet/seccomp/operator/ns/p.json"},
-		{name: "nodes differ", roots: []string{KubeletRoot(label("mnt-kubelet")), KubeletRoot(nil)}, want: "/var/lib/kubelet/seccomp/operator/ns/p.json"},
-		{name: "invalid label counts as default", roots: []string{KubeletRoot(label("mnt-..-etc"))}, want: "/var/lib/kubelet/seccomp/operator/ns/p.json"},
-	} {
-		if got := ProfilePath(tc.roots, "ns", "p"); got != tc.want {
-			t.Errorf("%s: ProfilePath = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

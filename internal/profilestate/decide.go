@@ -1,17 +1,13 @@
-package seccompprofile
+package profilestate
 
 import (
 	"fmt"
-	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
-	"github.com/securityprofiles/operator/internal/kubeletdir"
-	"github.com/securityprofiles/operator/internal/podprofiles"
 )
 
 // Aggregate is the profile-wide state computed from the nodes.
@@ -107,27 +103,4 @@ func limit(s []string, n int) []string {
 		return s
 	}
 	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
-}
-
-// KubeletRoot is a node's kubelet root as the manager can tell it: the
-// node's directory-location label (see keys.NodeDirectoryLocationLabel),
-// else kubeletdir.Default. An invalid label counts as the default; the
-// node's daemon reports it.
-func KubeletRoot(labels map[string]string) string {
-	root, err := kubeletdir.Resolve(labels[keys.NodeDirectoryLocationLabel], "")
-	if err != nil {
-		return kubeletdir.Default
-	}
-	return root
-}
-
-// ProfilePath is status.path: the profile's file below the kubelet root
-// all nodes share (roots, one per node), or below kubeletdir.Default
-// when they differ or there are no nodes.
-func ProfilePath(roots []string, namespace, name string) string {
-	root := kubeletdir.Default
-	if len(roots) > 0 && !slices.ContainsFunc(roots, func(r string) bool { return r != roots[0] }) {
-		root = roots[0]
-	}
-	return filepath.Join(root, "seccomp", podprofiles.LocalhostPath(namespace, name))
 }
