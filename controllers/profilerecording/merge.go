@@ -2,10 +2,13 @@ package profilerecording
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
@@ -27,33 +30,17 @@ func MergedName(recording, container string) string {
 // without a container, partials of one container with different default
 // actions or base profiles, or an invalid partial.
 func Plan(namespace, recording string, partials []seccompprofilev1beta1.SeccompProfile) ([]seccompprofilev1beta1.SeccompProfile, error) {
-	groups := map[string][]seccompprofilev1beta1.SeccompProfile{}
-	for _, p := range partials {
-		container := p.Labels[keys.ContainerIDLabel]
-		if container == "" {
-			return nil, fmt.Errorf("partial profile %s has no %s label", p.Name, keys.ContainerIDLabel)
-		}
-		groups[container] = append(groups[container], p)
+	groups, containers, err := groupByContainer(partials)
+	if err != nil {
+		return nil, err
 	}
-	containers := make([]string, 0, len(groups))
-	for c := range groups {
-		containers = append(containers, c)
-	}
-	sort.Strings(containers)
 	out := make([]seccompprofilev1beta1.SeccompProfile, 0, len(containers))
 	for _, c := range containers {
 		spec, err := mergeContainer(c, groups[c])
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, seccompprofilev1beta1.SeccompProfile{
-			ObjectMeta: metav1.ObjectMeta{
-				Namespace: namespace,
-				Name:      MergedName(recording, c),
-				Labels:    map[string]string{keys.RecordingIDLabel: recording},
-			},
-			Spec: spec,
-		})
+		out = append(out, seccompprofilev1beta1.SeccompProfile{ObjectMeta: mergedMeta(namespace, recording, c), Spec: spec})
 	}
 	return out, nil
 }
@@ -95,4 +82,32 @@ func mergeContainer(container string, partials []seccompprofilev1beta1.SeccompPr
 	}
 	spec.BaseProfileName = base
 	return spec, nil
+}
+
+// groupByContainer groups a recording's partial profiles by their
+// spo.x-k8s.io/container-id label and returns the containers sorted. A
+// partial without the label cannot be merged with anything.
+func groupByContainer[P any, T interface {
+	*P
+	client.Object
+}](partials []P) (map[string][]P, []string, error) {
+	groups := map[string][]P{}
+	for i := range partials {
+		obj := T(&partials[i])
+		container := obj.GetLabels()[keys.ContainerIDLabel]
+		if container == "" {
+			return nil, nil, fmt.Errorf("partial profile %s has no %s label", obj.GetName(), keys.ContainerIDLabel)
+		}
+		groups[container] = append(groups[container], partials[i])
+	}
+	return groups, slices.Sorted(maps.Keys(groups)), nil
+}
+
+// mergedMeta names and labels the merged profile of a container.
+func mergedMeta(namespace, recording, container string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Namespace: namespace,
+		Name:      MergedName(recording, container),
+		Labels:    map[string]string{keys.RecordingIDLabel: recording},
+	}
 }

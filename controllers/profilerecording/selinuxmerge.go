@@ -6,9 +6,6 @@ import (
 	"slices"
 	"sort"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/securityprofiles/operator/apis/keys"
 	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
 )
 
@@ -32,33 +29,17 @@ const (
 // partial without a container, partials of one container that disagree
 // on permissive, or a union beyond what a SelinuxProfile can hold.
 func PlanSelinux(namespace, recording string, partials []selinuxprofilev1alpha2.SelinuxProfile) ([]selinuxprofilev1alpha2.SelinuxProfile, error) {
-	groups := map[string][]selinuxprofilev1alpha2.SelinuxProfile{}
-	for _, p := range partials {
-		container := p.Labels[keys.ContainerIDLabel]
-		if container == "" {
-			return nil, fmt.Errorf("partial profile %s has no %s label", p.Name, keys.ContainerIDLabel)
-		}
-		groups[container] = append(groups[container], p)
+	groups, containers, err := groupByContainer(partials)
+	if err != nil {
+		return nil, err
 	}
-	containers := make([]string, 0, len(groups))
-	for c := range groups {
-		containers = append(containers, c)
-	}
-	sort.Strings(containers)
 	out := make([]selinuxprofilev1alpha2.SelinuxProfile, 0, len(containers))
 	for _, c := range containers {
 		spec, err := mergeSelinux(c, groups[c])
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, selinuxprofilev1alpha2.SelinuxProfile{
-			ObjectMeta: metav1.ObjectMeta{
-				Namespace: namespace,
-				Name:      MergedName(recording, c),
-				Labels:    map[string]string{keys.RecordingIDLabel: recording},
-			},
-			Spec: spec,
-		})
+		out = append(out, selinuxprofilev1alpha2.SelinuxProfile{ObjectMeta: mergedMeta(namespace, recording, c), Spec: spec})
 	}
 	return out, nil
 }
