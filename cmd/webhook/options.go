@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/securityprofiles/operator/internal/metricsserving"
 	"github.com/securityprofiles/operator/internal/scheme"
+	"github.com/securityprofiles/operator/internal/servingtls"
 	"github.com/securityprofiles/operator/webhooks/server"
 )
 
@@ -17,7 +17,7 @@ import (
 const leaderElectionID = "security-profiles-operator-webhook-lock"
 
 // managerOptions are the options of a manager whose webhook server speaks
-// TLS 1.2 or newer. On SIGTERM the manager stops accepting connections and
+// TLS 1.2 or newer and HTTP/1.1 only (servingtls). On SIGTERM the manager stops accepting connections and
 // gives in-flight admission requests (each bounded by server.Budget) time
 // to finish before exiting; then it releases its leader lease, so another
 // replica writes status without waiting the lease out (main exits as soon
@@ -30,7 +30,7 @@ func managerOptions(o options) ctrl.Options {
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Port:    o.port,
 			CertDir: o.certDir,
-			TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
+			TLSOpts: servingtls.Opts(),
 		}),
 		// Serving like the manager's: TLS with token authentication and
 		// authorization (ClusterRole spo-metrics-client).

@@ -17,10 +17,23 @@ const DefaultNamespace = "security-profiles-operator"
 
 // Default images, used when the RELATED_IMAGE_* variables are unset. OLM
 // and the install manifests set those variables so the manager deploys
-// exactly the images the release was built with.
+// exactly the images the release was built with. Every one is pinned,
+// never latest (test/install checks): with latest, two nodes can run
+// different daemons and a rollback installs the new version again. Our
+// images carry the release version (Chart appVersion, BUNDLE_VERSION).
+//
+// selinuxd is the one exception (UnpinnedThirdPartyImages): it is not
+// ours, and its project publishes no version tags, only latest (upstream
+// SPO deployed it untagged). A tag we could not verify would fail to pull
+// on every SELinux node; pin it by digest through RELATED_IMAGE_SELINUXD
+// (Helm: images.selinuxd) to the image you tested.
 const (
-	DefaultDaemonImage   = "registry.k8s.io/security-profiles-operator/security-profiles-operator-daemon:latest"
-	DefaultWebhookImage  = "registry.k8s.io/security-profiles-operator/security-profiles-operator-webhook:latest"
+	// UnpinnedThirdPartyImages lists the defaults that cannot be pinned
+	// (see above).
+	UnpinnedThirdPartyImages = DefaultSelinuxdImage
+
+	DefaultDaemonImage   = "registry.k8s.io/security-profiles-operator/security-profiles-operator-daemon:v0.1.0"
+	DefaultWebhookImage  = "registry.k8s.io/security-profiles-operator/security-profiles-operator-webhook:v0.1.0"
 	DefaultSelinuxdImage = "quay.io/security-profiles-operator/selinuxd:latest"
 )
 

@@ -181,13 +181,15 @@ func baseContainer(name, image string, spec *spodv1alpha1.SPODSpec, args []strin
 }
 
 // finish adds the profiling switch and port and sorts the container's
-// lists. A zero port means the container serves no pprof endpoint.
+// lists. A zero port means the container serves no pprof endpoint. The
+// pprof port is not a containerPort: pprof listens on loopback only
+// (reached with kubectl port-forward), and on a hostNetwork pod a
+// containerPort would also claim the node's port.
 func finish(c corev1.Container, spec *spodv1alpha1.SPODSpec, pprofPort int32) corev1.Container {
 	if spec.EnableProfiling && pprofPort != 0 {
 		c.Env = append(c.Env,
 			corev1.EnvVar{Name: EnvProfiling, Value: "true"},
 			corev1.EnvVar{Name: EnvProfilingPort, Value: strconv.Itoa(int(pprofPort))})
-		c.Ports = append(c.Ports, corev1.ContainerPort{Name: "pprof-" + strconv.Itoa(int(pprofPort)), ContainerPort: pprofPort, Protocol: corev1.ProtocolTCP})
 	}
 	slices.SortFunc(c.Env, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(c.VolumeMounts, func(a, b corev1.VolumeMount) int { return strings.Compare(a.MountPath, b.MountPath) })

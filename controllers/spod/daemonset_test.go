@@ -153,12 +153,14 @@ var daemonSetOptionCases = []struct {
 		}
 	},
 }, {
-	name: "profiling ports per container",
+	// pprof listens on loopback only (kubectl port-forward reaches it):
+	// a containerPort would advertise a port the pod network cannot reach.
+	name: "profiling ports per container, not declared as container ports",
 	spec: spodv1alpha1.SPODSpec{EnableProfiling: true, EnableLogEnricher: true, EnableBpfRecorder: true},
 	check: func(t *testing.T, ds *appsv1.DaemonSet) {
 		for name, port := range map[string]int32{DaemonContainer: 6060, LogEnricherContainer: 6061, BpfRecorderContainer: 6062} {
 			c := container(ds, name)
-			if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == port }) ||
+			if slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == port }) ||
 				envValue(c, EnvProfilingPort) != strconv.Itoa(int(port)) {
 				t.Errorf("%s ports %+v env %+v", name, c.Ports, c.Env)
 			}

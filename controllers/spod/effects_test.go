@@ -142,7 +142,8 @@ func recorderEffect(name string) effect {
 func profilingEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
 	g.Expect(want.EnableProfiling).To(BeTrue())
 	c := d.container(spod.DaemonContainer)
-	g.Expect(c.Ports).To(ContainElement(HaveField("ContainerPort", spod.DaemonProfilingPort)))
+	// Loopback only: no containerPort for a port the pod network cannot reach.
+	g.Expect(c.Ports).NotTo(ContainElement(HaveField("ContainerPort", spod.DaemonProfilingPort)))
 	g.Expect(envOf(c, spod.EnvProfiling)).To(Equal("true"))
 	g.Expect(envOf(c, spod.EnvProfilingPort)).To(Equal("6060"))
 }

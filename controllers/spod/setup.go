@@ -6,6 +6,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -29,10 +31,11 @@ import (
 func CacheOptions(namespace string) map[client.Object]cache.ByObject {
 	own := map[string]cache.Config{namespace: {}}
 	return map[client.Object]cache.ByObject{
-		&appsv1.DaemonSet{}:  {Namespaces: own},
-		&appsv1.Deployment{}: {Namespaces: own},
-		&corev1.Service{}:    {Namespaces: own},
-		&corev1.Secret{}:     {Namespaces: own},
+		&appsv1.DaemonSet{}:                            {Namespaces: own},
+		&appsv1.Deployment{}:                           {Namespaces: own},
+		&corev1.Service{}:                              {Namespaces: own},
+		&corev1.Secret{}:                               {Namespaces: own},
+		&policyv1.PodDisruptionBudget{}:                {Namespaces: own},
 		&spodv1alpha1.SecurityProfilesOperatorDaemon{}: {Namespaces: own},
 		&admissionregistrationv1.MutatingWebhookConfiguration{}: {
 			Field: fields.OneTermEqualSelector("metadata.name", webhookconfig.Name),
@@ -55,6 +58,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	isOptionalCRD := predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetName() == ServiceMonitorCRD || o.GetName() == CertificateCRD
 	})
+	// A ClusterRole that may own the webhook configuration appeared, went
+	// or was recreated with a new UID.
+	isOwnerCandidate := predicate.NewPredicateFuncs(func(o client.Object) bool {
+		m := metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: o.GetName(), Labels: o.GetLabels()}}
+		return WebhookOwner([]metav1.PartialObjectMetadata{m}, r.Config.Namespace) != nil
+	})
 	// The serving certificate Secrets, the manager's own and the
 	// installer's (which name no owner): writing, rotating or deleting
 	// one is a reason to check them all.
@@ -68,8 +77,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&appsv1.DaemonSet{}).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
 		Watches(&admissionregistrationv1.MutatingWebhookConfiguration{},
 			handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isWebhookConfig)).
+		Watches(newClusterRoleMetadata(), handler.EnqueueRequestsFromMapFunc(r.defaultRequest),
+			builder.WithPredicates(isOwnerCandidate), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isCertSecret)).
 		// Installing prometheus-operator or cert-manager later adds the
 		// ServiceMonitor or the certificates.
@@ -79,7 +91,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // defaultRequest maps any event to the one spod: the webhook configuration
-// is cluster-scoped and cannot name spod as its owner.
+// and its owner are cluster-scoped and cannot name spod as their owner.
 func (r *Reconciler) defaultRequest(context.Context, client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: r.Config.Namespace, Name: spodv1alpha1.Name}}}
 }

@@ -29,6 +29,7 @@ import (
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=get;list;watch
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;create;patch
 // +kubebuilder:rbac:groups=cert-manager.io,resources=issuers;certificates,verbs=get;create;patch
 
@@ -129,7 +130,8 @@ func (r *Reconciler) EnsureDefault(ctx context.Context) error {
 func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) (*appsv1.DaemonSet, error) {
 	spec := &spod.Spec
 	ds := BuildDaemonSet(spec, r.Config)
-	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config), BuildMetricsService(r.Config)}
+	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config),
+		BuildWebhookPDB(r.Config), BuildMetricsService(r.Config)}
 	if certs.certManager {
 		for _, c := range BuildCertificates(r.Config) {
 			owned = append(owned, c)

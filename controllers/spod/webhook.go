@@ -174,14 +174,23 @@ func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config, certMana
 	return mwc
 }
 
-// applyWebhookConfiguration applies spo-mutating-webhook-configuration
-// (cluster-scoped: it cannot have spod as owner). With staticWebhookConfig
+// applyWebhookConfiguration applies spo-mutating-webhook-configuration,
+// owned by the manager's ClusterRole (see WebhookOwner: a cluster-scoped
+// object cannot have spod as owner). With staticWebhookConfig
 // the installer owns it: nothing is written, not even the caBundle of a
 // renewed CA, and the first such pass says so.
 func (r *Reconciler) applyWebhookConfiguration(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) error {
 	if !spod.Spec.StaticWebhookConfig {
 		r.staticNoted.Store(false)
-		return r.apply(ctx, BuildWebhookConfiguration(&spod.Spec, r.Config, certs.certManager, certs.caBundle))
+		owner, err := r.webhookOwner(ctx)
+		if err != nil {
+			return err
+		}
+		mwc := BuildWebhookConfiguration(&spod.Spec, r.Config, certs.certManager, certs.caBundle)
+		if owner != nil {
+			mwc.OwnerReferences = []metav1.OwnerReference{*owner}
+		}
+		return r.apply(ctx, mwc)
 	}
 	if r.staticNoted.Swap(true) {
 		return nil

@@ -8,6 +8,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/securityprofiles/operator/internal/servingtls"
 )
 
 // DaemonPath is where the node daemon serves its metrics, so one metrics
@@ -24,13 +26,15 @@ const DaemonPath = "/metrics-spod"
 const DefaultCertDir = "/tmp/k8s-metrics-server/serving-certs"
 
 // Options serves metrics on addr ("0" turns the endpoint off) over HTTPS
-// behind token authentication and authorization. certDir holds tls.crt and
-// tls.key; empty means DefaultCertDir.
+// (TLS 1.2 or newer, HTTP/1.1 only: see servingtls) behind token
+// authentication and authorization. certDir holds tls.crt and tls.key;
+// empty means DefaultCertDir.
 func Options(addr, certDir string) metricsserver.Options {
 	return metricsserver.Options{
 		BindAddress:    addr,
 		SecureServing:  true,
 		CertDir:        certDir,
+		TLSOpts:        servingtls.Opts(),
 		FilterProvider: filters.WithAuthenticationAndAuthorization,
 	}
 }

@@ -52,10 +52,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
-// Addr is the address the server listens on: every interface, because
-// the manual reaches it as http://$PODIP:6060.
+// Addr is the address the server listens on: loopback only. pprof shows
+// heap contents and lets any caller spend the process's CPU, and it has no
+// authentication, so it is not reachable from the pod network; users
+// reach it with `kubectl port-forward`, which connects inside the pod's
+// network namespace. A hostNetwork daemon pod (log enricher on) binds the
+// node's loopback, still not exposed.
 func (c Config) Addr() string {
-	return ":" + strconv.Itoa(c.Port)
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Port))
 }
 
 // Handler serves the pprof index, cmdline, profile, symbol and trace

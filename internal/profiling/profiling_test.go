@@ -90,3 +90,16 @@ func freePort(g Gomega) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestAddrIsLoopback: pprof exposes heap contents and lets a caller burn
+// CPU, so it listens on the pod's (or, with hostNetwork, the node's)
+// loopback only, reached with kubectl port-forward.
+func TestAddrIsLoopback(t *testing.T) {
+	g := NewWithT(t)
+	host, port, err := net.SplitHostPort(Config{Enabled: true, Port: 6061}.Addr())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(port).To(Equal("6061"))
+	ip := net.ParseIP(host)
+	g.Expect(ip).NotTo(BeNil(), "host %q is not an IP address", host)
+	g.Expect(ip.IsLoopback()).To(BeTrue(), "host %q is not loopback", host)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -254,15 +255,25 @@ spec:
 		}, 60*time.Second, 2*time.Second).Should(ContainSubstring("Profile file is up to date"))
 
 		patchSpod(`{"spec":{"enableProfiling":true}}`, `{"spec":{"enableProfiling":false}}`)
-		_, ip := daemonPod()
+		pod, ip := daemonPod()
+		// Wait for the listener first: kubectl port-forward exits when the
+		// pod refuses a forwarded connection.
+		Eventually(func(g Gomega) string {
+			return kubectlG(g, "-n", operatorNamespace, "logs", pod, "-c", "security-profiles-operator")
+		}, 60*time.Second, 2*time.Second).Should(ContainSubstring("Starting profiling server"))
+		// pprof listens on the pod's loopback only: reached through
+		// kubectl port-forward, as the manual says, never on the pod IP.
+		local := portForward(pod, 6060)
 		Eventually(func() (int, error) {
-			resp, err := http.Get("http://" + ip + ":6060/debug/pprof/")
+			resp, err := http.Get("http://" + local + "/debug/pprof/")
 			if err != nil {
 				return 0, err
 			}
 			defer resp.Body.Close()
 			return resp.StatusCode, nil
 		}, 60*time.Second, time.Second).Should(Equal(http.StatusOK))
+		_, err := (&net.Dialer{Timeout: 5 * time.Second}).Dial("tcp", net.JoinHostPort(ip, "6060"))
+		Expect(err).To(HaveOccurred(), "pprof is reachable on the pod IP %s", ip)
 	})
 
 	It("serves /metrics-spod through the metrics service to a token bound to spo-metrics-client", func() {

@@ -139,9 +139,9 @@ var _ = Describe("OLM bundle", func() {
 		for _, i := range spec["relatedImages"].([]any) {
 			images[i.(map[string]any)["name"].(string)] = i.(map[string]any)["image"].(string)
 		}
-		Expect(images).To(HaveKeyWithValue("manager", "registry.k8s.io/security-profiles-operator/security-profiles-operator:latest"))
-		Expect(images).To(HaveKeyWithValue("daemon", "registry.k8s.io/security-profiles-operator/security-profiles-operator-daemon:latest"))
-		Expect(images).To(HaveKeyWithValue("webhook", "registry.k8s.io/security-profiles-operator/security-profiles-operator-webhook:latest"))
+		Expect(images).To(HaveKeyWithValue("manager", "registry.k8s.io/security-profiles-operator/security-profiles-operator:v0.1.0"))
+		Expect(images).To(HaveKeyWithValue("daemon", "registry.k8s.io/security-profiles-operator/security-profiles-operator-daemon:v0.1.0"))
+		Expect(images).To(HaveKeyWithValue("webhook", "registry.k8s.io/security-profiles-operator/security-profiles-operator-webhook:v0.1.0"))
 		Expect(images).To(HaveKeyWithValue("selinuxd", "quay.io/security-profiles-operator/selinuxd:latest"))
 		Expect(spec).To(HaveKey("minKubeVersion"))
 		modes := map[string]any{}

@@ -27,7 +27,8 @@ const (
 // SPODSpec is the operator's configuration.
 type SPODSpec struct {
 	// enableProfiling serves pprof from every daemon container: the daemon
-	// on port 6060, the log enricher on 6061, the bpf recorder on 6062.
+	// on port 6060, the log enricher on 6061, the bpf recorder on 6062,
+	// on loopback only (reach it with kubectl port-forward).
 	// +optional
 	EnableProfiling bool `json:"enableProfiling,omitempty"`
 
