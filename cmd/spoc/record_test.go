@@ -17,7 +17,9 @@ type acceptance struct {
 	argv []string
 	// timing are syscalls the command makes only when it runs slowly, as
 	// under strace: the Go runtime yields (sched_yield) when a spinning
-	// lock stays contended, which strace's stops make likely.
+	// lock stays contended, and its sysmon thread sleeps (nanosleep) once
+	// the program has run long enough, both of which strace's stops make
+	// likely.
 	timing []string
 }
 
@@ -29,7 +31,7 @@ func commands(t *testing.T) map[string]acceptance {
 	return map[string]acceptance{
 		"ls":        {argv: []string{"ls", "/"}},
 		"sh":        {argv: []string{"sh", "-c", "echo hi > " + file + "; cat " + file}},
-		"threads":   {argv: []string{threadsBin}, timing: []string{"sched_yield"}},
+		"threads":   {argv: []string{threadsBin}, timing: []string{"sched_yield", "nanosleep"}},
 		"exit code": {argv: []string{"sh", "-c", "echo bye; exit 7"}},
 		// The subshell outlives sh, is reparented to spoc and still runs
 		// mkdir after its parent exited.
