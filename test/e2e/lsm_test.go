@@ -87,15 +87,23 @@ func lsmSpecs() {
 		apply(fmt.Sprintf(appArmorTestProfile, "test-profile", ns, "test-profile"))
 		apply(fmt.Sprintf(appArmorTestProfile, "renamed", ns, "other-name"))
 
-		// The manager's parser accepted the manual's policy; the node says
-		// why it loads nothing.
+		// run-local applied the manual's test-profile (examples/) in
+		// default: the manager's parser accepted it, and the node says why
+		// it loads nothing.
 		Eventually(func() string {
-			out, _ := kubectl("-n", ns, "get", "apparmorprofile", "test-profile", "-o",
+			out, _ := kubectl("-n", "default", "get", "apparmorprofile", "test-profile", "-o",
 				`jsonpath={.status.conditions[?(@.type=="PolicyValid")].status}`)
 			return out
 		}, 60*time.Second, time.Second).Should(Equal("True"))
-		Eventually(func() string { return nodeStatusReason(ns, "AppArmorProfile", "test-profile") },
+		Eventually(func() string { return nodeStatusReason("default", "AppArmorProfile", "test-profile") },
 			60*time.Second, time.Second).Should(Equal("AppArmorNotSupportedOnNode"))
+		// AppArmor names are global on a node: the same name in another
+		// namespace, created later, is refused.
+		Eventually(func() string {
+			out, _ := kubectl("-n", ns, "get", "apparmorprofile", "test-profile", "-o",
+				`jsonpath={.status.status}/{.status.conditions[?(@.type=="PolicyValid")].reason}`)
+			return out
+		}, 60*time.Second, time.Second).Should(Equal("Error/NameConflict"))
 		// A name that differs from the object's is refused before any node.
 		Eventually(func() string {
 			out, _ := kubectl("-n", ns, "get", "apparmorprofile", "renamed", "-o",
