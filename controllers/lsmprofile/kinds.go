@@ -28,6 +28,8 @@ type kind struct {
 	// policyValid makes the reconciler write the PolicyValid condition the
 	// node daemons wait for (AppArmorProfile).
 	policyValid bool
+	// nodeSwitch is the spod switch without which no node installs the kind.
+	nodeSwitch nodeSwitch
 }
 
 // view points into one object's spec and status.
@@ -50,7 +52,8 @@ func selinuxKind(c checker) kind {
 			p := o.(*selinuxprofilev1alpha2.SelinuxProfile)
 			return view{p.Spec.Disabled, &p.Status.StatusBase, &p.Status.ActiveWorkloads, &p.Status.Usage}
 		},
-		checker: c,
+		checker:    c,
+		nodeSwitch: selinuxSwitch,
 	}
 }
 
@@ -65,7 +68,8 @@ func rawSelinuxKind(c checker) kind {
 			p := o.(*selinuxprofilev1alpha2.RawSelinuxProfile)
 			return view{p.Spec.Disabled, &p.Status.StatusBase, &p.Status.ActiveWorkloads, &p.Status.Usage}
 		},
-		checker: c,
+		checker:    c,
+		nodeSwitch: selinuxSwitch,
 	}
 }
 
@@ -82,5 +86,6 @@ func appArmorKind(c checker) kind {
 		},
 		checker:     c,
 		policyValid: true,
+		nodeSwitch:  appArmorSwitch,
 	}
 }

@@ -37,6 +37,8 @@ type Reconciler struct {
 	client client.Client
 	events events.EventRecorder
 	kind   kind
+	// operatorNamespace holds spod.
+	operatorNamespace string
 }
 
 // Reconcile adds the in-use finalizer, releases a deleted profile no pod
@@ -85,6 +87,9 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pod
 		}
 		v = &got
 		agg = decide(agg, got, r.kind.view(obj).disabled)
+		if agg, err = r.explainPending(ctx, agg, len(statuses)); err != nil {
+			return err
+		}
 	}
 	if err := r.writeStatus(ctx, obj, agg, pods, v); err != nil {
 		return err

@@ -64,7 +64,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 	c := mgr.GetClient()
 	newReconciler := func(k kind) *Reconciler {
-		r := &Reconciler{client: c, kind: k}
+		r := &Reconciler{client: c, kind: k, operatorNamespace: cfg.OperatorNamespace}
 		r.events = mgr.GetEventRecorder(r.controllerName() + "-controller")
 		return r
 	}
@@ -74,7 +74,9 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	})
 	err := se.builder(mgr).
 		Watches(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, handler.EnqueueRequestsFromMapFunc(se.allProfiles),
-			builder.WithPredicates(isSpod, predicate.Funcs{UpdateFunc: allowedSystemProfilesChanged})).
+			builder.WithPredicates(isSpod, predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return allowedSystemProfilesChanged(e) || selinuxSwitch.changed(e)
+			}})).
 		Watches(&selinuxprofilev1alpha2.SelinuxProfile{}, handler.EnqueueRequestsFromMapFunc(se.inheritors),
 			builder.WithPredicates(createdOrDeleted)).
 		Complete(se)
@@ -85,6 +87,8 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	err = raw.builder(mgr).
 		Watches(&selinuxprofilev1alpha2.SelinuxProfile{}, handler.EnqueueRequestsFromMapFunc(sameKey),
 			builder.WithPredicates(createdOrDeleted)).
+		Watches(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, handler.EnqueueRequestsFromMapFunc(raw.allProfiles),
+			builder.WithPredicates(isSpod, predicate.Funcs{UpdateFunc: selinuxSwitch.changed})).
 		Complete(raw)
 	if err != nil {
 		return fmt.Errorf("RawSelinuxProfile controller: %w", err)
@@ -93,6 +97,8 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	err = aa.builder(mgr).
 		Watches(&apparmorprofilev1alpha1.AppArmorProfile{}, handler.EnqueueRequestsFromMapFunc(aa.sameName),
 			builder.WithPredicates(createdOrDeleted)).
+		Watches(&spodv1alpha1.SecurityProfilesOperatorDaemon{}, handler.EnqueueRequestsFromMapFunc(aa.allProfiles),
+			builder.WithPredicates(isSpod, predicate.Funcs{UpdateFunc: appArmorSwitch.changed})).
 		Complete(aa)
 	if err != nil {
 		return fmt.Errorf("AppArmorProfile controller: %w", err)

@@ -49,8 +49,12 @@ var _ = BeforeSuite(func() {
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())
 	Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
+	// Both node switches on, as on a cluster whose nodes install these
+	// kinds; switch_test.go turns them off.
+	on := true
 	Expect(env.Client.Create(ctx, &spodv1alpha1.SecurityProfilesOperatorDaemon{
-		ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: spodv1alpha1.Name}})).To(Succeed())
+		ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: spodv1alpha1.Name},
+		Spec:       spodv1alpha1.SPODSpec{EnableSelinux: &on, EnableAppArmor: true}})).To(Succeed())
 	for _, n := range nodes {
 		Expect(env.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}})).To(Succeed())
 	}
