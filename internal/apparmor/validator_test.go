@@ -12,6 +12,7 @@ import (
 
 	apparmorprofilev1alpha1 "github.com/securityprofiles/operator/apis/apparmorprofile/v1alpha1"
 	"github.com/securityprofiles/operator/test/require"
+	"github.com/securityprofiles/operator/test/upstream"
 )
 
 // manualPolicy is the user manual's example profile.
@@ -139,10 +140,7 @@ func TestValidateNeverReadsOutsideTheIncludeTree(t *testing.T) {
 // AppArmorProfile examples (beside the repository, never copied into it).
 func TestValidateUpstreamExamples(t *testing.T) {
 	requireParser(t)
-	files, _ := filepath.Glob(filepath.Join(repoRoot(t), "..", "shared", "upstream", "examples", "AppArmorProfile-v0.7.1-*.yaml"))
-	if len(files) == 0 {
-		t.Skip("upstream examples absent")
-	}
+	files := upstream.Examples(t, "AppArmorProfile-v0.7.1-*.yaml")
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -154,22 +152,6 @@ func TestValidateUpstreamExamples(t *testing.T) {
 		}
 		if err := (Validator{}).Validate(context.Background(), p.Spec.Policy, p.Name); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
-		}
-	}
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("repository root not found")
 		}
 	}
 }
