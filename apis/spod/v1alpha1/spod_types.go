@@ -38,7 +38,8 @@ type SPODSpec struct {
 	EnableMemoryOptimization bool `json:"enableMemoryOptimization,omitempty"`
 
 	// enableSelinux runs selinuxd next to the daemon and reconciles
-	// SelinuxProfiles and RawSelinuxProfiles.
+	// SelinuxProfiles and RawSelinuxProfiles. Every node spod runs on must
+	// have SELinux enabled: selinuxd needs the node's /sys/fs/selinux.
 	// +optional
 	EnableSelinux *bool `json:"enableSelinux,omitempty"`
 
