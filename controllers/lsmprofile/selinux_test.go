@@ -1,6 +1,9 @@
 package lsmprofile_test
 
 import (
+	"os/exec"
+	"path/filepath"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +17,7 @@ import (
 	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/lsmprofile"
+	"github.com/securityprofiles/operator/test/envtest"
 )
 
 func selinuxStatus(ctx SpecContext, p *selinuxprofilev1alpha2.SelinuxProfile) func(Gomega) *profilebasev1alpha1.StatusBase {
@@ -51,11 +55,26 @@ var _ = Describe("SelinuxProfile", func() {
 		Expect(p.Finalizers).To(ContainElement(keys.InUseFinalizer))
 		Expect(p.Status.ReadyCondition().Status).To(Equal(metav1.ConditionFalse))
 
+		kubeconfig := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+		Expect(env.Kubeconfig(kubeconfig)).To(Succeed())
+		kubectl := func(args ...string) (string, error) {
+			out, err := exec.Command(envtest.Kubectl(), append([]string{"--kubeconfig", kubeconfig, "-n", "nginx-deploy"}, args...)...).CombinedOutput()
+			return string(out), err
+		}
+		// The manual's commands, as written.
+		out, err := kubectl("wait", "--for=condition=ready", "selinuxprofile", "nginx-secure", "--timeout=1s")
+		Expect(err).To(HaveOccurred(), "not ready before the nodes report: %s", out)
+
 		reportFromNodes(ctx, "SelinuxProfile", p.Namespace, p.Name, profilebasev1alpha1.StateInstalled)
 		Eventually(selinuxStatus(ctx, p)).WithTimeout(timeout).Should(haveState(profilebasev1alpha1.StateInstalled, "Installed"))
-		// What `kubectl wait --for=condition=ready` waits for.
 		Expect(p.Status.ReadyCondition().Status).To(Equal(metav1.ConditionTrue))
 		Expect(p.Status.ReadyCondition().ObservedGeneration).To(Equal(p.Generation))
+		out, err = kubectl("wait", "--for=condition=ready", "selinuxprofile", "nginx-secure", "--timeout=30s")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(Equal("selinuxprofile.security-profiles-operator.x-k8s.io/nginx-secure condition met\n"))
+		out, err = kubectl("get", "selinuxprofile.security-profiles-operator.x-k8s.io/nginx-secure", "-ojsonpath={.status.usage}")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(Equal("nginx-secure_nginx-deploy.process"))
 	})
 
 	It("refuses what the translator refuses, and a system policy spod does not allow until it does", func(ctx SpecContext) {
