@@ -26,16 +26,22 @@ import (
 )
 
 // run starts argv as the container's workload (through the log-all
-// launcher for the logs recorder) and reaps it only after a pause, as a
-// runtime's shim would: until then /proc still shows the exited process's
-// cgroup to the log enricher.
+// launcher for the logs recorder) and reaps it only once the log enricher
+// has read its last record, as a runtime's shim reaps only after a pause:
+// until then /proc still shows the exited process's cgroup to the log
+// enricher, which on a busy machine may read records seconds late.
 func run(c fakecontainer.Container, argv []string, viaLogFilter bool) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if viaLogFilter {
 		cmd = exec.Command(logLauncher, argv...)
 	}
 	Expect(c.Start(cmd)).To(Succeed())
-	time.Sleep(300 * time.Millisecond)
+	if viaLogFilter {
+		Eventually(func() bool { return logs.HasSyscall(c.ID, "exit_group") }).WithTimeout(45*time.Second).Should(BeTrue(),
+			"the log enricher never read %v's exit_group", argv)
+	} else {
+		time.Sleep(300 * time.Millisecond)
+	}
 	Expect(cmd.Wait()).To(Succeed(), "%v", argv)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -105,7 +106,10 @@ func TestRecording(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	// Info, not debug: under a flood of other processes' audit records (a
+	// parallel test package) the enricher's per-record debug lines would
+	// slow it down more than anything it does.
+	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true), zap.Level(zapcore.InfoLevel)))
 	dir := GinkgoT().TempDir()
 	Expect(os.WriteFile(filepath.Join(dir, "launcher.c"), []byte(launcherSource), 0o644)).To(Succeed())
 	logLauncher = filepath.Join(dir, "launcher")
