@@ -31,6 +31,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "daemon: %v\n", err)
 		os.Exit(2)
 	}
+	if o.mode == modeSelinuxProbe {
+		os.Exit(runSelinuxProbe(o.procDir, terminationLog, os.Stdout, os.Stderr))
+	}
 	log := logging.Setup(o.component(), o.verbosity,
 		"libseccomp", seccompfilter.LibraryVersion(),
 		"seccompSupported", seccomp.CheckSupport(o.procDir) == nil)

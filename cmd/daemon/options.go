@@ -30,11 +30,15 @@ const (
 const (
 	modeLogEnricher = "log-enricher"
 	modeBpfRecorder = "bpf-recorder"
+	// modeSelinuxProbe is the spod pod's init container with SELinux on:
+	// it reports whether the node's kernel runs SELinux and exits.
+	modeSelinuxProbe = "selinux-probe"
 )
 
 // options are the daemon's flags and environment.
 type options struct {
-	// mode is the first argument: empty, log-enricher or bpf-recorder.
+	// mode is the first argument: empty, log-enricher, bpf-recorder or
+	// selinux-probe.
 	mode string
 
 	probeAddr, metricsAddr, storageDir, procDir string
@@ -96,8 +100,11 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		// container, whose probes own the default port.
 		o.probeAddr = "0"
 	}
-	if o.mode != "" && o.mode != modeLogEnricher && o.mode != modeBpfRecorder {
-		return o, fmt.Errorf("unknown mode %q: want %s or %s, or none for the profile installer", o.mode, modeLogEnricher, modeBpfRecorder)
+	switch o.mode {
+	case "", modeLogEnricher, modeBpfRecorder, modeSelinuxProbe:
+	default:
+		return o, fmt.Errorf("unknown mode %q: want %s, %s or %s, or none for the profile installer",
+			o.mode, modeLogEnricher, modeBpfRecorder, modeSelinuxProbe)
 	}
 	return o, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/securityprofiles/operator/controllers/podgate"
 	"github.com/securityprofiles/operator/controllers/profilerecording"
 	"github.com/securityprofiles/operator/controllers/seccompprofile"
+	"github.com/securityprofiles/operator/controllers/selinuxnode"
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/profiling"
@@ -117,6 +118,15 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, spodConfig spod.Con
 	}
 	if err := podGate.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("pod gate controller: %w", err)
+	}
+	selinuxNodes := &selinuxnode.Reconciler{
+		Client:            mgr.GetClient(),
+		APIReader:         mgr.GetAPIReader(),
+		Events:            mgr.GetEventRecorder("selinuxnode-controller"),
+		OperatorNamespace: spodConfig.Namespace,
+	}
+	if err := selinuxNodes.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("SELinux node label controller: %w", err)
 	}
 	// The zero apparmor.Validator runs apparmor_parser from PATH.
 	if err := lsmprofile.SetupWithManager(ctx, mgr, lsmprofile.Config{OperatorNamespace: spodConfig.Namespace}); err != nil {

@@ -38,7 +38,10 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 		corev1.EnvVar{Name: EnvKubeletDir, Value: cfg.KubeletDir},
 		corev1.EnvVar{Name: EnvOperatorNamespace, Value: cfg.Namespace})
 	c.VolumeMounts = []corev1.VolumeMount{
-		mount("host-kubelet", cfg.KubeletDir, false),
+		// Only the kubelet's seccomp root, where the daemon links its
+		// storage: the rest of the kubelet root holds every pod's volumes
+		// and service account tokens.
+		mount("host-kubelet-seccomp", kubeletSeccompDir(cfg), false),
 		mount("host-proc", HostProcMountPath, true),
 		mount("profile-storage", ProfileStorageDir, false),
 		mount("tmp", "/tmp", false),
@@ -69,10 +72,11 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 	}
 	if spec.SelinuxEnabled() {
 		// The daemon writes <policy>.cil files for selinuxd to install
-		// and asks selinuxd over its socket how each went.
+		// and asks selinuxd over its socket how each went. selinuxd runs
+		// in its own DaemonSet (selinuxd.go): both share host directories.
 		c.Env = append(c.Env, corev1.EnvVar{Name: EnvSelinux, Value: "true"})
 		c.VolumeMounts = append(c.VolumeMounts,
-			mount("selinuxd-socket", SelinuxdSocketDir, false),
+			mount(selinuxdSocketVolume, SelinuxdSocketDir, false),
 			mount(selinuxPoliciesVolume, SelinuxPolicyDir, false))
 	}
 	return finish(c, spec, DaemonProfilingPort)
@@ -127,32 +131,6 @@ func recorderContainer(name, command string, spec *spodv1alpha1.SPODSpec, cfg Co
 
 // sidecarMetricsVolume holds the recorder containers' metrics sockets.
 const sidecarMetricsVolume = "spo-metrics"
-
-// selinuxdContainer runs selinuxd, which installs the policy files the
-// daemon writes into the node's policy store: it rewrites root-owned
-// policy files, hence the file-ownership capabilities, but needs no
-// privileged mode. It only reads the policy directory. Its status
-// database lives next to its socket: the root filesystem is read-only.
-func selinuxdContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
-	c := baseContainer(SelinuxdContainer, cfg.SelinuxdImage, spec, nil)
-	c.Args = []string{"daemon",
-		"--socket-path=" + SelinuxdSocketDir + "/selinuxd.sock",
-		"--datastore-path=" + SelinuxdSocketDir + "/selinuxd.db",
-		"--socket-uid=0", "--socket-gid=0"}
-	c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"}
-	c.VolumeMounts = []corev1.VolumeMount{
-		mount("host-etc-selinux", "/etc/selinux", false),
-		mount("host-fs-selinux", "/sys/fs/selinux", false),
-		mount("host-var-lib-selinux", "/var/lib/selinux", false),
-		mount("selinuxd-socket", SelinuxdSocketDir, false),
-		mount(selinuxPoliciesVolume, SelinuxPolicyDir, true),
-	}
-	return finish(c, spec, 0)
-}
-
-// selinuxPoliciesVolume is the directory of policy files the daemon
-// writes and selinuxd installs.
-const selinuxPoliciesVolume = "selinux-policies"
 
 // baseContainer has what every daemon container shares: the verbosity
 // flag, the node name and a locked-down security context carrying spod's

@@ -1,6 +1,7 @@
 package spod
 
 import (
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,8 +56,12 @@ const (
 	// SelinuxdSocketDir holds the socket selinuxd and the daemon share.
 	SelinuxdSocketDir = "/var/run/selinuxd"
 	// SelinuxPolicyDir is where the daemon writes policies for selinuxd,
-	// the directory selinuxd watches.
+	// the directory selinuxd watches, in both containers.
 	SelinuxPolicyDir = "/etc/selinux.d"
+	// SelinuxPolicyHostDir is that directory on the node: selinuxd runs
+	// in a pod of its own, so the two share node directories (the socket
+	// directory is SelinuxdSocketDir on the node too).
+	SelinuxPolicyHostDir = ProfileStorageDir + "/selinux.d"
 )
 
 // defaultContainerAnnotation makes `kubectl logs` and `kubectl exec` pick
@@ -90,9 +95,6 @@ func BuildDaemonSet(spec *spodv1alpha1.SPODSpec, cfg Config) *appsv1.DaemonSet {
 	if spec.EnableBpfRecorder {
 		containers = append(containers, bpfRecorderContainer(spec, cfg))
 	}
-	if spec.SelinuxEnabled() {
-		containers = append(containers, selinuxdContainer(spec, cfg))
-	}
 	return &appsv1.DaemonSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "DaemonSet"},
 		ObjectMeta: metav1.ObjectMeta{Name: DaemonSetName, Namespace: cfg.Namespace, Labels: DaemonLabels()},
@@ -103,13 +105,28 @@ func BuildDaemonSet(spec *spodv1alpha1.SPODSpec, cfg Config) *appsv1.DaemonSet {
 					Labels:      DaemonLabels(),
 					Annotations: map[string]string{defaultContainerAnnotation: DaemonContainer},
 				},
-				Spec: daemonPodSpec(spec, cfg, containers),
+				Spec: daemonPodSpec(spec, cfg, containers, initContainers(spec, cfg)),
 			},
 		},
 	}
 }
 
-func daemonPodSpec(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.Container) corev1.PodSpec {
+// kubeletSeccompDir is where the kubelet resolves Localhost seccomp
+// profiles, on the node and in the daemon container alike.
+func kubeletSeccompDir(cfg Config) string {
+	return path.Join(cfg.KubeletDir, "seccomp")
+}
+
+// initContainers run before the daemon: with SELinux on, the probe whose
+// result the manager turns into the node's SelinuxNodeLabel.
+func initContainers(spec *spodv1alpha1.SPODSpec, cfg Config) []corev1.Container {
+	if !spec.SelinuxEnabled() {
+		return nil
+	}
+	return []corev1.Container{selinuxProbeContainer(spec, cfg)}
+}
+
+func daemonPodSpec(spec *spodv1alpha1.SPODSpec, cfg Config, containers, inits []corev1.Container) corev1.PodSpec {
 	priority := spec.PriorityClassName
 	if priority == "" {
 		priority = spodv1alpha1.DefaultPriorityClassName
@@ -126,6 +143,7 @@ func daemonPodSpec(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 		HostNetwork:      logEnricherEnabled(spec, cfg),
 		NodeSelector:     map[string]string{corev1.LabelOSStable: "linux"},
 		ImagePullSecrets: slices.Clone(spec.ImagePullSecrets),
+		InitContainers:   inits,
 		Containers:       containers,
 		Volumes:          daemonVolumes(spec, cfg, containers),
 	}
@@ -145,18 +163,15 @@ func daemonPodSpec(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.
 // name, so a volume exists exactly when a container needs it.
 func daemonVolumes(spec *spodv1alpha1.SPODSpec, cfg Config, containers []corev1.Container) []corev1.Volume {
 	all := map[string]corev1.VolumeSource{
-		"host-kubelet":         hostPath(cfg.KubeletDir, corev1.HostPathDirectoryOrCreate),
+		"host-kubelet-seccomp": hostPath(kubeletSeccompDir(cfg), corev1.HostPathDirectoryOrCreate),
 		"profile-storage":      hostPath(ProfileStorageDir, corev1.HostPathDirectoryOrCreate),
 		"host-proc":            hostPath(hostProcPath(spec), corev1.HostPathDirectory),
 		"host-log":             hostPath("/var/log", corev1.HostPathDirectory),
 		"host-btf":             hostPath("/sys/kernel/btf", corev1.HostPathDirectory),
 		"host-securityfs":      hostPath("/sys/kernel/security", corev1.HostPathDirectory),
 		"host-apparmor":        hostPath("/etc/apparmor.d", corev1.HostPathDirectoryOrCreate),
-		"host-etc-selinux":     hostPath("/etc/selinux", corev1.HostPathDirectory),
-		"host-var-lib-selinux": hostPath("/var/lib/selinux", corev1.HostPathDirectory),
-		"host-fs-selinux":      hostPath("/sys/fs/selinux", corev1.HostPathDirectory),
-		"selinuxd-socket":      {EmptyDir: &corev1.EmptyDirVolumeSource{}},
-		selinuxPoliciesVolume:  {EmptyDir: &corev1.EmptyDirVolumeSource{}},
+		selinuxdSocketVolume:   hostPath(SelinuxdSocketDir, corev1.HostPathDirectoryOrCreate),
+		selinuxPoliciesVolume:  hostPath(SelinuxPolicyHostDir, corev1.HostPathDirectoryOrCreate),
 		"tmp":                  {EmptyDir: &corev1.EmptyDirVolumeSource{}},
 		sidecarMetricsVolume:   {EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}},
 		// Optional: the daemon installs profiles whether or not its

@@ -63,6 +63,16 @@ func TestBuildDaemonSetDefaults(t *testing.T) {
 	if envValue(d, EnvOperatorNamespace) != "spo" || envValue(d, EnvKubeletDir) != "/var/lib/kubelet" {
 		t.Errorf("daemon env %+v", d.Env)
 	}
+	// The kubelet root holds every pod's volumes and tokens: only its
+	// seccomp directory is mounted.
+	for _, v := range pod.Volumes {
+		if v.HostPath != nil && strings.HasPrefix(v.HostPath.Path+"/", "/var/lib/kubelet/") && v.HostPath.Path != "/var/lib/kubelet/seccomp" {
+			t.Errorf("volume %s mounts %s of the kubelet root", v.Name, v.HostPath.Path)
+		}
+	}
+	if m := mountAt(d, "/var/lib/kubelet/seccomp"); m == nil || m.ReadOnly || hostPathOf(pod, m.Name) != "/var/lib/kubelet/seccomp" {
+		t.Errorf("kubelet seccomp root mount %+v", m)
+	}
 	if len(d.Ports) != 1 || d.Ports[0].Name != "metrics" || envValue(d, EnvProfiling) != "" {
 		t.Errorf("ports %+v: want only metrics, profiling off by default", d.Ports)
 	}
@@ -121,25 +131,34 @@ var daemonSetOptionCases = []struct {
 		}
 	},
 }, {
-	name: "selinuxd",
+	name: "SELinux: a probe before the daemon, selinuxd elsewhere, policies and socket on the node",
 	spec: spodv1alpha1.SPODSpec{EnableSelinux: ptrTo(true)},
 	check: func(t *testing.T, ds *appsv1.DaemonSet) {
-		if c := container(ds, SelinuxdContainer); c == nil || c.Image != "selinuxd:1" {
-			t.Errorf("selinuxd %+v", c)
+		if container(ds, SelinuxdContainer) != nil {
+			t.Errorf("selinuxd in the daemon pod: it would keep the pod from starting on nodes without SELinux")
+		}
+		inits := ds.Spec.Template.Spec.InitContainers
+		if len(inits) != 1 || inits[0].Name != SelinuxProbeContainer || inits[0].Image != "daemon:1" ||
+			len(inits[0].Args) == 0 || inits[0].Args[0] != "selinux-probe" || len(inits[0].VolumeMounts) != 0 ||
+			len(inits[0].SecurityContext.Capabilities.Add) != 0 || inits[0].TerminationMessagePolicy != corev1.TerminationMessageReadFile {
+			t.Errorf("probe %+v", inits)
 		}
 		if envValue(container(ds, DaemonContainer), EnvSelinux) != "true" {
 			t.Errorf("daemon not told about SELinux")
 		}
-		// The daemon writes the policy files selinuxd only reads.
-		daemonMount := mountAt(container(ds, DaemonContainer), SelinuxPolicyDir)
-		selinuxdMount := mountAt(container(ds, SelinuxdContainer), SelinuxPolicyDir)
-		if daemonMount == nil || daemonMount.ReadOnly || selinuxdMount == nil || !selinuxdMount.ReadOnly ||
-			daemonMount.Name != selinuxdMount.Name {
-			t.Errorf("policy directory mounts: daemon %+v, selinuxd %+v", daemonMount, selinuxdMount)
+		for path, host := range map[string]string{SelinuxPolicyDir: SelinuxPolicyHostDir, SelinuxdSocketDir: SelinuxdSocketDir} {
+			m := mountAt(container(ds, DaemonContainer), path)
+			if m == nil || m.ReadOnly || hostPathOf(ds.Spec.Template.Spec, m.Name) != host {
+				t.Errorf("daemon mount of %s: %+v, want node directory %s", path, m, host)
+			}
 		}
-		if a := container(ds, SelinuxdContainer).Args; len(a) == 0 || a[0] != "daemon" ||
-			!slices.Contains(a, "--socket-path="+SelinuxdSocketDir+"/selinuxd.sock") {
-			t.Errorf("selinuxd args %q", a)
+	},
+}, {
+	name: "no probe without SELinux",
+	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true, EnableBpfRecorder: true},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		if n := len(ds.Spec.Template.Spec.InitContainers); n != 0 {
+			t.Errorf("%d init containers", n)
 		}
 	},
 }, {
@@ -258,4 +277,14 @@ func mountAt(c *corev1.Container, path string) *corev1.VolumeMount {
 		}
 	}
 	return nil
+}
+
+// hostPathOf is the node path of a pod's hostPath volume, or "".
+func hostPathOf(pod corev1.PodSpec, volume string) string {
+	for _, v := range pod.Volumes {
+		if v.Name == volume && v.HostPath != nil {
+			return v.HostPath.Path
+		}
+	}
+	return ""
 }

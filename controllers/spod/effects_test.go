@@ -7,8 +7,10 @@ import (
 
 	. "github.com/onsi/gomega"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
@@ -162,10 +164,13 @@ func appArmorEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d d
 	g.Expect(c.SecurityContext.Capabilities.Add).To(ConsistOf(corev1.Capability("MAC_ADMIN")))
 }
 
-func selinuxEffect(_ context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
+func selinuxEffect(ctx context.Context, g Gomega, want spodv1alpha1.SPODSpec, d deployed) {
 	g.Expect(want.SelinuxEnabled()).To(BeTrue())
-	c := d.container(spod.SelinuxdContainer)
-	g.Expect(c).NotTo(BeNil())
-	g.Expect(c.Image).To(Equal(cfg.SelinuxdImage))
+	g.Expect(d.container(spod.SelinuxdContainer)).To(BeNil(), "selinuxd runs in a DaemonSet of its own")
+	g.Expect(d.ds.Spec.Template.Spec.InitContainers).To(ContainElement(HaveField("Name", spod.SelinuxProbeContainer)))
 	g.Expect(envOf(d.container(spod.DaemonContainer), spod.EnvSelinux)).To(Equal("true"))
+	selinuxd := &appsv1.DaemonSet{}
+	g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.SelinuxdDaemonSetName}, selinuxd)).To(Succeed())
+	g.Expect(selinuxd.Spec.Template.Spec.Containers).To(ConsistOf(HaveField("Image", cfg.SelinuxdImage)))
+	g.Expect(metav1.IsControlledBy(selinuxd, d.spod)).To(BeTrue(), "deleted with spod")
 }

@@ -123,13 +123,19 @@ func revertBody(body string) string {
 // markReady plays the DaemonSet controller, which envtest lacks: every
 // one of three nodes runs the current template and is available.
 func markReady(ctx context.Context) {
-	ds := &appsv1.DaemonSet{}
-	Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.DaemonSetName}, ds)).To(Succeed())
-	ds.Status = appsv1.DaemonSetStatus{
-		ObservedGeneration: ds.Generation, DesiredNumberScheduled: 3, CurrentNumberScheduled: 3,
-		NumberReady: 3, UpdatedNumberScheduled: 3, NumberAvailable: 3,
-	}
-	Expect(env.Client.Status().Update(ctx, ds)).To(Succeed())
+	// The controller may be applying a new template meanwhile: retry on
+	// conflicts with the DaemonSet as it then is.
+	Eventually(func() error {
+		ds := &appsv1.DaemonSet{}
+		if err := env.Client.Get(ctx, types.NamespacedName{Namespace: cfg.Namespace, Name: spod.DaemonSetName}, ds); err != nil {
+			return err
+		}
+		ds.Status = appsv1.DaemonSetStatus{
+			ObservedGeneration: ds.Generation, DesiredNumberScheduled: 3, CurrentNumberScheduled: 3,
+			NumberReady: 3, UpdatedNumberScheduled: 3, NumberAvailable: 3,
+		}
+		return env.Client.Status().Update(ctx, ds)
+	}).WithTimeout(timeout).Should(Succeed())
 }
 
 // stateOf reads spod's status.state.

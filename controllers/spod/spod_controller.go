@@ -26,6 +26,7 @@ import (
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=daemonsets;deployments,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=apps,resources=daemonsets,resourceNames=spod-selinuxd,verbs=delete
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
@@ -76,16 +77,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	if spod.Status.State == "" {
-		d := Decide("", nil, nil)
+		d := Decide("", nil, nil, nil)
 		d.Certificates = certs.status
 		return ctrl.Result{}, errors.Join(certErr, r.writeStatus(ctx, spod, d))
 	}
-	var ds *appsv1.DaemonSet
+	var ds, selinuxd *appsv1.DaemonSet
 	deployErr := certErr
 	if certErr == nil {
-		ds, deployErr = r.deploy(ctx, spod, certs)
+		ds, selinuxd, deployErr = r.deploy(ctx, spod, certs)
 	}
-	d := Decide(spod.Status.State, ds, deployErr)
+	d := Decide(spod.Status.State, ds, selinuxd, deployErr)
 	d.Certificates = certs.status
 	if err := r.writeStatus(ctx, spod, d); err != nil {
 		return ctrl.Result{}, errors.Join(deployErr, err)
@@ -126,12 +127,19 @@ func (r *Reconciler) EnsureDefault(ctx context.Context) error {
 
 // deploy applies every object spod's spec describes, and the serving
 // certificate requests when cert-manager is installed, and returns the
-// DaemonSet as stored, with the status the DaemonSet controller wrote.
-func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) (*appsv1.DaemonSet, error) {
+// DaemonSets as stored, with the status the DaemonSet controller wrote:
+// the daemon's, and selinuxd's when spod enables SELinux (which is
+// deleted when it does not).
+func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) (ds, selinuxd *appsv1.DaemonSet, err error) {
 	spec := &spod.Spec
-	ds := BuildDaemonSet(spec, r.Config)
+	ds = BuildDaemonSet(spec, r.Config)
 	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config),
 		BuildWebhookPDB(r.Config), BuildMetricsService(r.Config)}
+	if selinuxd = BuildSelinuxdDaemonSet(spec, r.Config); selinuxd != nil {
+		owned = append(owned, selinuxd)
+	} else if err := r.deleteSelinuxd(ctx); err != nil {
+		return nil, nil, err
+	}
 	if certs.certManager {
 		for _, c := range BuildCertificates(r.Config) {
 			owned = append(owned, c)
@@ -139,7 +147,7 @@ func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProf
 	}
 	monitor, err := r.crdInstalled(ctx, ServiceMonitorCRD)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if monitor {
 		owned = append(owned, BuildServiceMonitor(r.Config))
@@ -147,13 +155,32 @@ func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProf
 	for _, obj := range owned {
 		obj.SetOwnerReferences([]metav1.OwnerReference{ownerRef(spod)})
 		if err := r.apply(ctx, obj); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := r.applyWebhookConfiguration(ctx, spod, certs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ds, nil
+	return ds, selinuxd, nil
+}
+
+// deleteSelinuxd removes the selinuxd DaemonSet of an earlier spod that
+// enabled SELinux. The policies it installed stay in the nodes' stores,
+// as they would if selinuxd merely stopped.
+func (r *Reconciler) deleteSelinuxd(ctx context.Context) error {
+	existing := &appsv1.DaemonSet{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.Config.Namespace, Name: SelinuxdDaemonSetName}, existing)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Client.Delete(ctx, existing, client.Preconditions{UID: &existing.UID}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete the selinuxd DaemonSet: %w", err)
+	}
+	ctrl.LoggerFrom(ctx).Info("Deleted the selinuxd DaemonSet: spod no longer enables SELinux")
+	return nil
 }
 
 // writeStatus patches spod's status when d changes it, and records an

@@ -6,9 +6,13 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -29,7 +33,7 @@ var _ = Describe("The spod controller", Ordered, func() {
 		d := read(ctx, Default)
 		Expect(d.spod.Spec.PriorityClassName).To(Equal(spodv1alpha1.DefaultPriorityClassName))
 		Expect(d.container(spod.DaemonContainer).Image).To(Equal(cfg.DaemonImage))
-		Expect(d.container(spod.DaemonContainer).VolumeMounts).To(ContainElement(HaveField("MountPath", cfg.KubeletDir)))
+		Expect(d.container(spod.DaemonContainer).VolumeMounts).To(ContainElement(HaveField("MountPath", cfg.KubeletDir+"/seccomp")))
 		Expect(envOf(d.container(spod.DaemonContainer), spod.EnvKubeletDir)).To(Equal(cfg.KubeletDir))
 		Expect(d.ds.Spec.Template.Spec.HostPID).To(BeFalse())
 		Expect(*d.webhook.Spec.Replicas).To(BeNumerically(">=", 2))
@@ -210,6 +214,37 @@ var _ = Describe("The spod controller", Ordered, func() {
 	})
 
 	It("neither issues certificates nor sets caBundle once cert-manager is installed", itLeavesCertificatesToCertManager)
+
+	It("stays RUNNING with SELinux on while no node runs SELinux, and deletes selinuxd when SELinux goes off", func(ctx SpecContext) {
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+		patchSpod(ctx, `{"spec":{"enableSelinux":true}}`)
+		key := types.NamespacedName{Namespace: cfg.Namespace, Name: spod.SelinuxdDaemonSetName}
+		selinuxd := &appsv1.DaemonSet{}
+		Eventually(func() error { return env.Client.Get(ctx, key, selinuxd) }).WithTimeout(timeout).Should(Succeed())
+		// The daemon's pod template changed (the probe): it rolls out.
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateUpdating))
+		markReady(ctx)
+		// A selinuxd the DaemonSet controller has not looked at yet is not rolled out.
+		Consistently(stateOf(ctx)).WithTimeout(time.Second).Should(Equal(spodv1alpha1.StateUpdating))
+		// No node is labelled as running SELinux: selinuxd is scheduled nowhere.
+		Eventually(func() error {
+			if err := env.Client.Get(ctx, key, selinuxd); err != nil {
+				return err
+			}
+			selinuxd.Status = appsv1.DaemonSetStatus{ObservedGeneration: selinuxd.Generation}
+			return env.Client.Status().Update(ctx, selinuxd)
+		}).WithTimeout(timeout).Should(Succeed())
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+
+		patchSpod(ctx, `{"spec":{"enableSelinux":null}}`)
+		Eventually(func() bool { return apierrors.IsNotFound(env.Client.Get(ctx, key, &appsv1.DaemonSet{})) }).
+			WithTimeout(timeout).Should(BeTrue())
+		Eventually(func(g Gomega) []corev1.Container { return read(ctx, g).ds.Spec.Template.Spec.InitContainers }).
+			WithTimeout(timeout).Should(BeEmpty(), "no SELinux probe")
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+	})
 
 	It("recreates spod when it is deleted", func(ctx SpecContext) {
 		old := read(ctx, Default).spod

@@ -35,17 +35,18 @@ type Decision struct {
 
 // Decide turns what a pass observed into spod's state. deployErr is the
 // error of writing the desired objects; ds is the DaemonSet as the API
-// server returned it, nil when it could not be written. previous is the
-// state before this pass: a DaemonSet that was running before and now
+// server returned it, nil when it could not be written; selinuxd is the
+// selinuxd DaemonSet, nil when spod does not enable SELinux. previous is
+// the state before this pass: a DaemonSet that was running before and now
 // rolls out a change is UPDATING, one that never ran is CREATING.
-func Decide(previous spodv1alpha1.SPODState, ds *appsv1.DaemonSet, deployErr error) Decision {
+func Decide(previous spodv1alpha1.SPODState, ds, selinuxd *appsv1.DaemonSet, deployErr error) Decision {
 	if deployErr != nil {
 		return Decision{State: spodv1alpha1.StateError, Reason: ReasonError, Message: deployErr.Error()}
 	}
 	if ds == nil {
 		return Decision{State: spodv1alpha1.StatePending, Reason: ReasonPending, Message: "Waiting for the daemon to be deployed"}
 	}
-	if DaemonSetReady(ds) {
+	if DaemonSetReady(ds) && (selinuxd == nil || rolledOut(selinuxd)) {
 		return Decision{State: spodv1alpha1.StateRunning, Reason: ReasonRunning, Message: "The daemon runs on every node"}
 	}
 	if previous == spodv1alpha1.StateRunning || previous == spodv1alpha1.StateUpdating {
@@ -59,9 +60,15 @@ func Decide(previous spodv1alpha1.SPODState, ds *appsv1.DaemonSet, deployErr err
 // DaemonSet scheduled on no node is not ready: a daemon that runs nowhere
 // installs nothing.
 func DaemonSetReady(ds *appsv1.DaemonSet) bool {
+	return ds.Status.DesiredNumberScheduled > 0 && rolledOut(ds)
+}
+
+// rolledOut reports whether every pod the DaemonSet schedules runs its
+// current spec and is available. selinuxd's DaemonSet may schedule none:
+// no node runs SELinux, and each node's daemon says so on the profiles.
+func rolledOut(ds *appsv1.DaemonSet) bool {
 	s := ds.Status
 	return s.ObservedGeneration >= ds.Generation &&
-		s.DesiredNumberScheduled > 0 &&
 		s.UpdatedNumberScheduled == s.DesiredNumberScheduled &&
 		s.NumberAvailable == s.DesiredNumberScheduled &&
 		s.NumberUnavailable == 0

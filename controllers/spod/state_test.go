@@ -23,23 +23,27 @@ func daemonSet(generation, observed int64, desired, updated, available int32) *a
 
 func TestDecide(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		previous spodv1alpha1.SPODState
-		ds       *appsv1.DaemonSet
-		err      error
-		want     spodv1alpha1.SPODState
+		name         string
+		previous     spodv1alpha1.SPODState
+		ds, selinuxd *appsv1.DaemonSet
+		err          error
+		want         spodv1alpha1.SPODState
 	}{
-		{"nothing deployed yet", "", nil, nil, spodv1alpha1.StatePending},
-		{"write failed", spodv1alpha1.StateRunning, nil, errors.New("boom"), spodv1alpha1.StateError},
-		{"first rollout", spodv1alpha1.StatePending, daemonSet(1, 0, 0, 0, 0), nil, spodv1alpha1.StateCreating},
-		{"fully ready", spodv1alpha1.StateCreating, daemonSet(1, 1, 3, 3, 3), nil, spodv1alpha1.StateRunning},
-		{"change not yet observed", spodv1alpha1.StateRunning, daemonSet(2, 1, 3, 3, 3), nil, spodv1alpha1.StateUpdating},
-		{"rolling", spodv1alpha1.StateUpdating, daemonSet(2, 2, 3, 1, 2), nil, spodv1alpha1.StateUpdating},
-		{"scheduled nowhere", spodv1alpha1.StateCreating, daemonSet(1, 1, 0, 0, 0), nil, spodv1alpha1.StateCreating},
-		{"recovering from an error", spodv1alpha1.StateError, daemonSet(1, 1, 3, 1, 1), nil, spodv1alpha1.StateCreating},
+		{"nothing deployed yet", "", nil, nil, nil, spodv1alpha1.StatePending},
+		{"write failed", spodv1alpha1.StateRunning, nil, nil, errors.New("boom"), spodv1alpha1.StateError},
+		{"first rollout", spodv1alpha1.StatePending, daemonSet(1, 0, 0, 0, 0), nil, nil, spodv1alpha1.StateCreating},
+		{"fully ready", spodv1alpha1.StateCreating, daemonSet(1, 1, 3, 3, 3), nil, nil, spodv1alpha1.StateRunning},
+		{"change not yet observed", spodv1alpha1.StateRunning, daemonSet(2, 1, 3, 3, 3), nil, nil, spodv1alpha1.StateUpdating},
+		{"rolling", spodv1alpha1.StateUpdating, daemonSet(2, 2, 3, 1, 2), nil, nil, spodv1alpha1.StateUpdating},
+		{"scheduled nowhere", spodv1alpha1.StateCreating, daemonSet(1, 1, 0, 0, 0), nil, nil, spodv1alpha1.StateCreating},
+		{"recovering from an error", spodv1alpha1.StateError, daemonSet(1, 1, 3, 1, 1), nil, nil, spodv1alpha1.StateCreating},
+		{"selinuxd on no node: no node runs SELinux", spodv1alpha1.StateCreating, daemonSet(1, 1, 3, 3, 3), daemonSet(1, 1, 0, 0, 0), nil, spodv1alpha1.StateRunning},
+		{"selinuxd ready where scheduled", spodv1alpha1.StateCreating, daemonSet(1, 1, 3, 3, 3), daemonSet(1, 1, 2, 2, 2), nil, spodv1alpha1.StateRunning},
+		{"selinuxd still starting", spodv1alpha1.StateCreating, daemonSet(1, 1, 3, 3, 3), daemonSet(1, 1, 2, 2, 1), nil, spodv1alpha1.StateCreating},
+		{"selinuxd change not yet observed", spodv1alpha1.StateRunning, daemonSet(1, 1, 3, 3, 3), daemonSet(2, 1, 0, 0, 0), nil, spodv1alpha1.StateUpdating},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Decide(tc.previous, tc.ds, tc.err); got.State != tc.want {
+			if got := Decide(tc.previous, tc.ds, tc.selinuxd, tc.err); got.State != tc.want {
 				t.Errorf("got %s (%s), want %s", got.State, got.Message, tc.want)
 			}
 		})
@@ -48,7 +52,7 @@ func TestDecide(t *testing.T) {
 
 func TestApplyDecision(t *testing.T) {
 	var status spodv1alpha1.SPODStatus
-	running := Decide(spodv1alpha1.StateCreating, daemonSet(1, 1, 1, 1, 1), nil)
+	running := Decide(spodv1alpha1.StateCreating, daemonSet(1, 1, 1, 1, 1), nil, nil)
 	if !ApplyDecision(&status, 4, running) {
 		t.Fatalf("first decision reported no change")
 	}
@@ -59,7 +63,7 @@ func TestApplyDecision(t *testing.T) {
 	if ApplyDecision(&status, 4, running) {
 		t.Errorf("the same decision reported a change")
 	}
-	if !ApplyDecision(&status, 5, Decide(spodv1alpha1.StateRunning, nil, errors.New("boom"))) ||
+	if !ApplyDecision(&status, 5, Decide(spodv1alpha1.StateRunning, nil, nil, errors.New("boom"))) ||
 		meta.IsStatusConditionTrue(status.Conditions, "Ready") || status.Message != "boom" {
 		t.Errorf("error not reflected: %+v", status)
 	}

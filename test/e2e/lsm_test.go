@@ -67,15 +67,17 @@ func nodeStatusReason(namespace, kind, profile string) string {
 
 // lsmSpecs run inside the ordered suite, before undeploy. This machine
 // kind's kernel has neither SELinux nor AppArmor enabled. What can be
-// proven on the real node: the manual's apparmorenabled patch rolls out,
-// the node says why it loads nothing, nothing crashes, and what the
-// manager checks before any node is asked works (the AppArmor parser in
-// the manager's image, the SELinux translation and usage). enableSelinux
-// cannot roll out here: selinuxd needs the host's /sys/fs/selinux, which
-// a kernel without SELinux does not have (see README).
+// proven on the real node: the manual's apparmorenabled patch and
+// enableSelinux roll out, the daemon's probe gets the node labelled as
+// not running SELinux so selinuxd (which needs /sys/fs/selinux) is
+// scheduled nowhere, the node says why it loads nothing, nothing crashes,
+// and what the manager checks before any node is asked works (the
+// AppArmor parser in the manager's image, the SELinux translation and
+// usage).
 func lsmSpecs() {
-	It("rolls out the manual's apparmorenabled patch, reports a node without AppArmor cleanly, and checks SELinux and AppArmor profiles in the manager", func() {
-		patchSpod(`{"spec":{"apparmorenabled":"true"}}`, `{"spec":{"apparmorenabled":null}}`)
+	It("rolls out apparmorenabled and enableSelinux, reports a node without AppArmor or SELinux cleanly, and checks both kinds in the manager", func() {
+		const off = `{"spec":{"apparmorenabled":null,"enableSelinux":null}}`
+		patchSpod(`{"spec":{"apparmorenabled":"true","enableSelinux":true}}`, off)
 		Eventually(func() string {
 			out, _ := kubectl("-n", operatorNamespace, "get", "spod", "spod", "-o", "jsonpath={.status.state}")
 			return out
@@ -110,16 +112,42 @@ func lsmSpecs() {
 				`jsonpath={.status.status}/{.status.conditions[?(@.type=="PolicyValid")].reason}`)
 			return out
 		}, 60*time.Second, time.Second).Should(Equal("Error/NameMismatch"))
-		// The SELinux profile is translated and waits for nodes with
-		// SELinux support switched on.
+		// The daemon's probe found no SELinux in this kernel: the manager
+		// labelled the node, selinuxd is scheduled nowhere, and the profile
+		// is translated while the node says why it installs nothing.
+		node := mustKubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}")
 		Eventually(func() string {
-			out, _ := kubectl("-n", ns, "get", "selinuxprofile", "nginx-secure", "-o", "jsonpath={.status.status}/{.status.usage}")
+			out, _ := kubectl("get", "node", node, "-o", `jsonpath={.metadata.labels.security-profiles-operator\.x-k8s\.io/selinux}`)
 			return out
-		}, 60*time.Second, time.Second).Should(Equal("Pending/nginx-secure_" + ns + ".process"))
+		}, 60*time.Second, time.Second).Should(Equal("unsupported"))
+		Eventually(func() string {
+			out, _ := kubectl("get", "events", "-A", "--field-selector", "reason=SelinuxUnsupported,involvedObject.name="+node,
+				"-o", "jsonpath={.items[*].reportingComponent}")
+			return out
+		}, 30*time.Second, time.Second).Should(ContainSubstring("selinuxnode-controller"))
+		Eventually(func() string {
+			out, _ := kubectl("-n", operatorNamespace, "get", "daemonset", "spod-selinuxd", "-o",
+				"jsonpath={.status.observedGeneration}/{.status.desiredNumberScheduled}")
+			return out
+		}, 60*time.Second, time.Second).Should(Equal("1/0"))
+		Eventually(func() string {
+			out, _ := kubectl("-n", ns, "get", "selinuxprofile", "nginx-secure", "-o", "jsonpath={.status.usage}")
+			return out
+		}, 60*time.Second, time.Second).Should(Equal("nginx-secure_" + ns + ".process"))
+		Eventually(func() string { return nodeStatusReason(ns, "SelinuxProfile", "nginx-secure") },
+			60*time.Second, time.Second).Should(Equal("SelinuxNotSupportedOnNode"))
 
 		// Nothing crashed on the way.
 		Expect(mustKubectl("-n", operatorNamespace, "get", "pod", pod, "-o",
 			"jsonpath={.status.containerStatuses[*].restartCount}")).To(MatchRegexp(`^0( 0)*$`))
 		Expect(mustKubectl("-n", operatorNamespace, "get", "spod", "spod", "-o", "jsonpath={.status.state}")).To(Equal("RUNNING"))
+
+		// Switched off, selinuxd's DaemonSet goes; the node keeps its label
+		// (a fact about its kernel).
+		mustKubectl("-n", operatorNamespace, "patch", "spod", "spod", "--type=merge", "-p", off)
+		Eventually(func() string {
+			out, _ := kubectl("-n", operatorNamespace, "get", "daemonset", "spod-selinuxd")
+			return strings.TrimSpace(out)
+		}, 60*time.Second, time.Second).Should(Equal(`Error from server (NotFound): daemonsets.apps "spod-selinuxd" not found`))
 	})
 }

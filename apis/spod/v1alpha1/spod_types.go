@@ -37,9 +37,12 @@ type SPODSpec struct {
 	// +optional
 	EnableMemoryOptimization bool `json:"enableMemoryOptimization,omitempty"`
 
-	// enableSelinux runs selinuxd next to the daemon and reconciles
-	// SelinuxProfiles and RawSelinuxProfiles. Every node spod runs on must
-	// have SELinux enabled: selinuxd needs the node's /sys/fs/selinux.
+	// enableSelinux reconciles SelinuxProfiles and RawSelinuxProfiles:
+	// the daemon probes each node's kernel, the manager labels the node
+	// (security-profiles-operator.x-k8s.io/selinux: supported or
+	// unsupported), and selinuxd runs in its own DaemonSet on the
+	// supported nodes only. Nodes without SELinux report
+	// SelinuxNotSupportedOnNode on each profile.
 	// +optional
 	EnableSelinux *bool `json:"enableSelinux,omitempty"`
 
@@ -170,6 +173,16 @@ func (s *SPODSpec) AppArmorEnabled() bool {
 func (s *SPODSpec) SchedulingGatesEnabled() bool {
 	return s.EnableSchedulingGates == nil || *s.EnableSchedulingGates
 }
+
+// SelinuxNodeLabel is the node label the manager sets from the daemon's
+// probe of the node's kernel once spod enables SELinux: whether the kernel
+// runs SELinux (selinuxfs registered). selinuxd is scheduled on the nodes
+// labelled SelinuxSupported only.
+const (
+	SelinuxNodeLabel   = "security-profiles-operator.x-k8s.io/selinux"
+	SelinuxSupported   = "supported"
+	SelinuxUnsupported = "unsupported"
+)
 
 // SelinuxEnabled reports whether SELinux support is on.
 func (s *SPODSpec) SelinuxEnabled() bool {
