@@ -105,7 +105,8 @@ const recordingInProcess = "Profile recording is enabled: this daemon runs the b
 // installs seccomp profiles.
 func logFeatures(log logr.Logger, o options) {
 	log.Info("Daemon configuration", "recording", o.recording, "memoryOptimization", o.memoryOptimization,
-		"appArmor", o.apparmor, "selinux", o.selinux, "profiling", o.profiling.Enabled)
+		"appArmor", o.apparmor, "selinux", o.selinux, "profiling", o.profiling.Enabled,
+		"restrictToNamespace", o.watchNamespace)
 	if o.recording {
 		log.Info(recordingInProcess)
 	}
@@ -122,6 +123,7 @@ func agentConfig(o options) agent.Config {
 		StorageDir:         o.storageDir,
 		ProcDir:            o.procDir,
 		OperatorNamespace:  namespace,
+		WatchNamespace:     o.watchNamespace,
 		MemoryOptimization: o.memoryOptimization,
 		AppArmor:           o.apparmor,
 		Selinux:            o.selinux,

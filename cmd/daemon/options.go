@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/metricsserving"
@@ -23,6 +26,9 @@ const (
 	envRecording          = "ENABLE_RECORDING"
 	envAppArmor           = "ENABLE_APPARMOR"
 	envSelinux            = "ENABLE_SELINUX"
+	// envRestrictToNamespace is the namespaced install's one namespace
+	// (config/namespaced); the manager reads the same variable.
+	envRestrictToNamespace = "RESTRICT_TO_NAMESPACE"
 )
 
 // Modes the daemon image is started in by its first argument; no argument
@@ -47,7 +53,11 @@ type options struct {
 	verbosity         int
 
 	nodeName, namespace, kubeletDir string
-	memoryOptimization              bool
+	// watchNamespace is RESTRICT_TO_NAMESPACE: the one namespace, besides
+	// the operator's, whose profiles and recordings this daemon handles;
+	// empty for all.
+	watchNamespace     string
+	memoryOptimization bool
 	// recording is --with-recording, or ENABLE_RECORDING when the flag
 	// is not given (withRecording nil).
 	recording         bool
@@ -117,6 +127,15 @@ func (o *options) readEnv(getenv func(string) string) error {
 	o.namespace = getenv(envOperatorNamespace)
 	o.kubeletDir = getenv(envKubeletDir)
 	var errs []error
+	o.watchNamespace = getenv(envRestrictToNamespace)
+	if o.watchNamespace != "" {
+		// A malformed name would restrict the cache to a namespace that
+		// cannot exist: the daemon would install nothing, without a word.
+		if msgs := validation.IsDNS1123Label(o.watchNamespace); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: not a namespace name: %s",
+				envRestrictToNamespace, o.watchNamespace, strings.Join(msgs, "; ")))
+		}
+	}
 	for _, sw := range []struct {
 		name string
 		dst  *bool

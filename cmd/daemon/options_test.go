@@ -83,7 +83,15 @@ func TestReadEnv(t *testing.T) {
 			env:  map[string]string{envRecording: "sure"},
 			want: options{recording: true, profiling: profiling.Config{Port: 6060}},
 		},
+		{
+			name: "namespaced install", env: map[string]string{envRestrictToNamespace: "team-a"},
+			want: options{watchNamespace: "team-a", profiling: profiling.Config{Port: 6060}},
+		},
 		{name: "malformed switch", env: map[string]string{envMemoryOptimization: "enabled"}, wantErr: true},
+		// A namespace that cannot exist would leave the daemon installing
+		// nothing at all.
+		{name: "namespace with capitals", env: map[string]string{envRestrictToNamespace: "Team-A"}, wantErr: true},
+		{name: "namespace list", env: map[string]string{envRestrictToNamespace: "team-a,team-b"}, wantErr: true},
 		{name: "malformed profiling port", env: map[string]string{profiling.EnvEnabled: "true", profiling.EnvPort: "x"}, wantErr: true},
 	}
 	for _, c := range cases {
@@ -99,6 +107,7 @@ func TestReadEnv(t *testing.T) {
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(o.nodeName).To(Equal(c.want.nodeName))
 			g.Expect(o.namespace).To(Equal(c.want.namespace))
+			g.Expect(o.watchNamespace).To(Equal(c.want.watchNamespace))
 			g.Expect(o.kubeletDir).To(Equal(c.want.kubeletDir))
 			g.Expect(o.memoryOptimization).To(Equal(c.want.memoryOptimization))
 			g.Expect(o.recording).To(Equal(c.want.recording))
@@ -111,7 +120,8 @@ func TestReadEnv(t *testing.T) {
 
 func TestAgentConfig(t *testing.T) {
 	g := NewWithT(t)
-	cfg := agentConfig(options{nodeName: "n", memoryOptimization: true})
+	cfg := agentConfig(options{nodeName: "n", memoryOptimization: true, watchNamespace: "team-a"})
 	g.Expect(cfg.OperatorNamespace).To(Equal("security-profiles-operator"))
 	g.Expect(cfg.MemoryOptimization).To(BeTrue())
+	g.Expect(cfg.WatchNamespace).To(Equal("team-a"))
 }

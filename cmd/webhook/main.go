@@ -4,14 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
-	"github.com/securityprofiles/operator/apis/keys"
 	"github.com/securityprofiles/operator/internal/logging"
 	"github.com/securityprofiles/operator/internal/profiling"
 	"github.com/securityprofiles/operator/webhooks/binding"
@@ -19,34 +20,15 @@ import (
 	"github.com/securityprofiles/operator/webhooks/server"
 )
 
-// options are the command-line flags.
-type options struct {
-	port        int
-	certDir     string
-	probeAddr   string
-	metricsAddr string
-	leaderElect bool
-	verbosity   int
-	// schedulingGates is spod's enableSchedulingGates, rendered by the
-	// manager into the Deployment.
-	schedulingGates bool
-	// gateNamespaces limits the gate to the namespaces the manager
-	// watches (comma-separated; all when empty).
-	gateNamespaces string
-}
-
 func main() {
-	var o options
-	flag.IntVar(&o.port, "port", 9443, "Port the webhook server listens on.")
-	flag.StringVar(&o.certDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory holding tls.crt and tls.key.")
-	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8082", "Address the health and readiness probes bind to.")
-	flag.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
-	flag.BoolVar(&o.leaderElect, "leader-elect", true, "Elect a leader so only one replica writes binding and recording status; every replica serves admission.")
-	flag.IntVar(&o.verbosity, "verbosity", 0, "Log verbosity: 0, or 1 for detail.")
-	flag.BoolVar(&o.schedulingGates, "scheduling-gates", true, "Hold pods whose seccomp, SELinux or AppArmor profiles are not Installed yet at the scheduling gate "+keys.ProfilesInstalledGate+" until the manager releases them.")
-	flag.StringVar(&o.gateNamespaces, "gate-namespaces", "", "Comma-separated namespaces whose pods the scheduling gate applies to: the ones a namespace-restricted manager watches. All when empty.")
-	flag.Parse()
-
+	o, err := parseOptions(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "webhook: %v\n", err)
+		os.Exit(2)
+	}
 	log := logging.Setup("webhook", o.verbosity)
 	ctx := ctrl.SetupSignalHandler()
 	if err := profiling.StartFromEnv(ctx, log, os.Getenv); err != nil {
@@ -58,11 +40,12 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	if err := setup(ctx, mgr, binding.Options{DisableSchedulingGates: !o.schedulingGates, GateNamespaces: splitList(o.gateNamespaces)}); err != nil {
+	bindingOpts, recordingOpts := o.handlerOptions()
+	if err := setup(ctx, mgr, bindingOpts, recordingOpts); err != nil {
 		log.Error(err, "Unable to set up the webhooks")
 		os.Exit(1)
 	}
-	log.Info("Starting webhook server", "port", o.port)
+	log.Info("Starting webhook server", "port", o.port, "namespaces", recordingOpts.Namespaces)
 	if err := mgr.Start(ctx); err != nil {
 		log.Error(err, "Webhook server stopped with an error")
 		os.Exit(1)
@@ -76,11 +59,11 @@ func newManager(o options) (ctrl.Manager, error) {
 
 // setup registers both webhooks and the health and readiness checks.
 // Ready means the TLS server is up and the informer cache has synced.
-func setup(ctx context.Context, mgr ctrl.Manager, bindingOpts binding.Options) error {
+func setup(ctx context.Context, mgr ctrl.Manager, bindingOpts binding.Options, recordingOpts recording.Options) error {
 	if err := bindingOpts.Setup(ctx, mgr); err != nil {
 		return err
 	}
-	if err := recording.Setup(ctx, mgr); err != nil {
+	if err := recordingOpts.Setup(ctx, mgr); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -32,17 +32,20 @@ func daemonContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container {
 	c := baseContainer(DaemonContainer, cfg.DaemonImage, spec, nil)
 	// The metrics Service reaches the daemon's TLS metrics endpoint
 	// through the port named "metrics".
-	c.Args = append(c.Args, "--host-proc="+HostProcMountPath, "--metrics-bind-address=:"+strconv.Itoa(int(MetricsPort)))
+	// No host /proc: what the daemon reads there (seccomp actions, the
+	// kernel's file systems) is the same in its own; only the recorders
+	// look at the node's processes.
+	c.Args = append(c.Args, "--metrics-bind-address=:"+strconv.Itoa(int(MetricsPort)))
 	c.Ports = []corev1.ContainerPort{{Name: "metrics", ContainerPort: MetricsPort, Protocol: corev1.ProtocolTCP}}
 	c.Env = append(c.Env,
 		corev1.EnvVar{Name: EnvKubeletDir, Value: cfg.KubeletDir},
 		corev1.EnvVar{Name: EnvOperatorNamespace, Value: cfg.Namespace})
+	c.Env = append(c.Env, restrictionEnv(cfg)...)
 	c.VolumeMounts = []corev1.VolumeMount{
 		// Only the kubelet's seccomp root, where the daemon links its
 		// storage: the rest of the kubelet root holds every pod's volumes
 		// and service account tokens.
 		mount("host-kubelet-seccomp", kubeletSeccompDir(cfg), false),
-		mount("host-proc", HostProcMountPath, true),
 		mount("profile-storage", ProfileStorageDir, false),
 		mount("tmp", "/tmp", false),
 		// The daemon serves metrics with this certificate, which the
@@ -119,6 +122,7 @@ func recorderContainer(name, command string, spec *spodv1alpha1.SPODSpec, cfg Co
 	c := baseContainer(name, cfg.DaemonImage, spec, []string{command})
 	c.Args = append(c.Args, "--host-proc="+HostProcMountPath)
 	c.Env = append(c.Env, corev1.EnvVar{Name: EnvOperatorNamespace, Value: cfg.Namespace})
+	c.Env = append(c.Env, restrictionEnv(cfg)...)
 	if spec.EnableMemoryOptimization {
 		c.Env = append(c.Env, corev1.EnvVar{Name: EnvMemoryOptimization, Value: "true"})
 	}
@@ -127,6 +131,15 @@ func recorderContainer(name, command string, spec *spodv1alpha1.SPODSpec, cfg Co
 		mount(sidecarMetricsVolume, metricsserving.SidecarDir, false),
 	}
 	return c
+}
+
+// restrictionEnv passes a namespace-restricted manager's restriction on:
+// a daemon of a restricted install must not act in other namespaces.
+func restrictionEnv(cfg Config) []corev1.EnvVar {
+	if cfg.WatchNamespace == "" {
+		return nil
+	}
+	return []corev1.EnvVar{{Name: EnvRestrictToNamespace, Value: cfg.WatchNamespace}}
 }
 
 // sidecarMetricsVolume holds the recorder containers' metrics sockets.

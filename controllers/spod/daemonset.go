@@ -45,6 +45,10 @@ const (
 	EnvRecording          = "ENABLE_RECORDING"
 	EnvAppArmor           = "ENABLE_APPARMOR"
 	EnvSelinux            = "ENABLE_SELINUX"
+	// EnvRestrictToNamespace carries the manager's namespace restriction
+	// to the daemon containers, which then handle profiles, recordings and
+	// pods of that namespace only.
+	EnvRestrictToNamespace = "RESTRICT_TO_NAMESPACE"
 )
 
 // Paths inside the daemon containers.

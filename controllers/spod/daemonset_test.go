@@ -154,6 +154,44 @@ var daemonSetOptionCases = []struct {
 		}
 	},
 }, {
+	name: "the node's /proc only for the recorders, from hostProcVolumePath",
+	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true, EnableBpfRecorder: true, HostProcVolumePath: "/my-proc"},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		if hostPathOf(ds.Spec.Template.Spec, "host-proc") != "/my-proc" {
+			t.Errorf("host-proc volume from %q", hostPathOf(ds.Spec.Template.Spec, "host-proc"))
+		}
+		for _, c := range ds.Spec.Template.Spec.Containers {
+			m := mountAt(&c, HostProcMountPath)
+			if recorder := c.Name != DaemonContainer; (m != nil) != recorder || (recorder && !m.ReadOnly) {
+				t.Errorf("%s mounts the node's /proc: %+v", c.Name, m)
+			}
+			if recorder := c.Name != DaemonContainer; slices.Contains(c.Args, "--host-proc="+HostProcMountPath) != recorder {
+				t.Errorf("%s args %q", c.Name, c.Args)
+			}
+		}
+	},
+}, {
+	name: "a restricted manager restricts every daemon container",
+	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true, EnableBpfRecorder: true},
+	cfg:  func(c *Config) { c.WatchNamespace = "team-a" },
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		for _, c := range ds.Spec.Template.Spec.Containers {
+			if got := envValue(&c, EnvRestrictToNamespace); got != "team-a" {
+				t.Errorf("%s: %s=%q", c.Name, EnvRestrictToNamespace, got)
+			}
+		}
+	},
+}, {
+	name: "unrestricted daemons get no restriction",
+	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true, EnableBpfRecorder: true},
+	check: func(t *testing.T, ds *appsv1.DaemonSet) {
+		for _, c := range ds.Spec.Template.Spec.Containers {
+			if slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == EnvRestrictToNamespace }) {
+				t.Errorf("%s restricted", c.Name)
+			}
+		}
+	},
+}, {
 	name: "no probe without SELinux",
 	spec: spodv1alpha1.SPODSpec{EnableLogEnricher: true, EnableBpfRecorder: true},
 	check: func(t *testing.T, ds *appsv1.DaemonSet) {

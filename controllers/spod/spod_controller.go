@@ -25,14 +25,20 @@ import (
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons/finalizers,verbs=update
-// +kubebuilder:rbac:groups=apps,resources=daemonsets;deployments,verbs=get;list;watch;create;patch
-// +kubebuilder:rbac:groups=apps,resources=daemonsets,resourceNames=spod-selinuxd,verbs=delete
-// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=get;list;watch;create;patch
+// Everything spod deploys lives in the operator namespace: a Role there,
+// not a ClusterRole, so the manager can change no other namespace's
+// workloads, Services or certificates.
+// +kubebuilder:rbac:groups=apps,resources=daemonsets;deployments,verbs=get;list;watch;create;patch,namespace=security-profiles-operator
+// +kubebuilder:rbac:groups=apps,resources=daemonsets,resourceNames=spod-selinuxd,verbs=delete,namespace=security-profiles-operator
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch,namespace=security-profiles-operator
+// The webhook configuration by name only (the cache watches it with a
+// metadata.name field selector); RBAC cannot limit create to a name.
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=create
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,resourceNames=spo-mutating-webhook-configuration,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=get;list;watch
-// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;create;patch
-// +kubebuilder:rbac:groups=cert-manager.io,resources=issuers;certificates,verbs=get;create;patch
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=servicemonitors,verbs=get;create;patch,namespace=security-profiles-operator
+// +kubebuilder:rbac:groups=cert-manager.io,resources=issuers;certificates,verbs=get;create;patch,namespace=security-profiles-operator
 
 // FieldOwner is the field manager of every object the controller applies.
 const FieldOwner = "spo-manager"

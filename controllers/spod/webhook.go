@@ -108,9 +108,14 @@ func webhookContainer(spec *spodv1alpha1.SPODSpec, cfg Config) corev1.Container 
 }
 
 // webhookArgs are the webhook's flags. Turning scheduling gates off
-// changes the pod template, so the webhook rolls out with the new mode.
+// changes the pod template, so the webhook rolls out with the new mode. A
+// namespace-restricted manager restricts the webhook to the same
+// namespaces (its OPERATOR_NAMESPACE is the other one).
 func webhookArgs(spec *spodv1alpha1.SPODSpec, cfg Config) []string {
 	args := []string{verbosityArg(spec)}
+	if cfg.WatchNamespace != "" {
+		args = append(args, "--watch-namespace="+cfg.WatchNamespace)
+	}
 	switch {
 	case !spec.SchedulingGatesEnabled():
 		args = append(args, "--scheduling-gates=false")
@@ -163,7 +168,7 @@ func BuildWebhookConfiguration(spec *spodv1alpha1.SPODSpec, cfg Config, certMana
 	if cfg.WebhookURL != "" {
 		cc = webhookconfig.ClientConfig{URL: cfg.WebhookURL}
 	}
-	mwc := webhookconfig.Build(cc, spec.WebhookOpts)
+	mwc := webhookconfig.Build(cc, spec.WebhookOpts, webhookconfig.Scope{WatchNamespace: cfg.WatchNamespace, OperatorNamespace: cfg.Namespace})
 	if certManager {
 		mwc.Annotations = map[string]string{injectCAAnnotation: cfg.Namespace + "/" + webhookCertificate}
 		return mwc

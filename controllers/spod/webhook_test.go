@@ -1,9 +1,11 @@
 package spod
 
 import (
+	"slices"
 	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 )
@@ -28,8 +30,19 @@ func TestBuildWebhook(t *testing.T) {
 	spec.EnableSchedulingGates = nil
 	restricted := testConfig
 	restricted.WatchNamespace = "team-a"
-	if args := BuildWebhookDeployment(spec, restricted).Spec.Template.Spec.Containers[0].Args; len(args) != 2 || args[1] != "--gate-namespaces=team-a,spo" {
+	if args := BuildWebhookDeployment(spec, restricted).Spec.Template.Spec.Containers[0].Args; !slices.Equal(args, []string{"--verbosity=1", "--watch-namespace=team-a", "--gate-namespaces=team-a,spo"}) {
 		t.Errorf("restricted to a namespace: webhook args %v", args)
+	}
+	spec.EnableSchedulingGates = &off
+	if args := BuildWebhookDeployment(spec, restricted).Spec.Template.Spec.Containers[0].Args; !slices.Equal(args, []string{"--verbosity=1", "--watch-namespace=team-a", "--scheduling-gates=false"}) {
+		t.Errorf("restricted to a namespace without gates: webhook args %v", args)
+	}
+	spec.EnableSchedulingGates = nil
+	for _, h := range BuildWebhookConfiguration(spec, restricted, true, nil).Webhooks {
+		exprs := h.NamespaceSelector.MatchExpressions
+		if last := exprs[len(exprs)-1]; last.Key != corev1.LabelMetadataName || !slices.Equal(last.Values, []string{"spo", "team-a"}) {
+			t.Errorf("restricted to a namespace: %s has namespaceSelector %+v", h.Name, h.NamespaceSelector)
+		}
 	}
 	svc := BuildWebhookService(testConfig)
 	mwc := BuildWebhookConfiguration(spec, testConfig, true, nil)

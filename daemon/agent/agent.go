@@ -37,8 +37,16 @@ type Config struct {
 	StorageDir string
 	// ProcDir is the node's /proc (spod's hostProcVolumePath).
 	ProcDir string
-	// OperatorNamespace holds the spod configuration.
+	// OperatorNamespace holds the spod configuration;
+	// DefaultOperatorNamespace when empty.
 	OperatorNamespace string
+	// WatchNamespace, when set, restricts the daemon to the profiles,
+	// recordings and pods of that namespace and of OperatorNamespace
+	// (RESTRICT_TO_NAMESPACE, the namespaced install), as the manager is.
+	// Its cache then holds nothing of other namespaces, so the start-up
+	// sweeps leave their files alone: to a restricted daemon, another
+	// namespace's profile looks deleted. Empty means every namespace.
+	WatchNamespace string
 	// MemoryOptimization narrows the pod cache to pods labelled for
 	// recording (ENABLE_MEMORY_OPTIMIZATION); see CacheOptions.
 	MemoryOptimization bool
@@ -64,12 +72,16 @@ func CacheOptions(nodeName string) cache.Options {
 //
 //   - of the SecurityProfileNodeStatus objects (one per profile and node)
 //     it holds only its own node's;
-//   - pods, once something in the daemon watches them (profile recording,
-//     which this build lacks), only those scheduled to its node; with
+//   - pods (watched by profile recording and audit mode) only those
+//     scheduled to its node; with
 //     MemoryOptimization (spod's enableMemoryOptimization, passed as
 //     ENABLE_MEMORY_OPTIMIZATION=true) only those of them labelled
 //     spo.x-k8s.io/enable-recording, so a node with thousands of pods
 //     caches only the few being recorded;
+//   - with WatchNamespace set, namespaced objects of every kind (these
+//     included: a ByObject entry without Namespaces inherits
+//     DefaultNamespaces, each namespace keeping the entry's selectors)
+//     only in WatchNamespace and the operator namespace, where spod is;
 //   - managedFields are dropped from every cached object: nothing in the
 //     daemon reads them, and on large objects they are often the biggest
 //     part. Writes never send cached managedFields, so the API server
@@ -81,7 +93,7 @@ func (c Config) CacheOptions() cache.Options {
 	if c.MemoryOptimization {
 		pods.Label = labels.SelectorFromSet(nil).Add(mustRequirement(keys.EnableRecordingLabel, selection.Exists))
 	}
-	return cache.Options{
+	opts := cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&nodestatusv1alpha1.SecurityProfileNodeStatus{}: {
@@ -90,6 +102,17 @@ func (c Config) CacheOptions() cache.Options {
 			&corev1.Pod{}: pods,
 		},
 	}
+	if c.WatchNamespace != "" {
+		opts.DefaultNamespaces = map[string]cache.Config{c.WatchNamespace: {}, c.operatorNamespace(): {}}
+	}
+	return opts
+}
+
+func (c Config) operatorNamespace() string {
+	if c.OperatorNamespace == "" {
+		return DefaultOperatorNamespace
+	}
+	return c.OperatorNamespace
 }
 
 func mustRequirement(key string, op selection.Operator) labels.Requirement {
@@ -136,16 +159,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Conf
 		log.Info("Node cannot enforce seccomp profiles; none will be installed", "reason", unsupported.Error())
 	}
 	log.Info("Installing seccomp profiles", "kubeletDir", kubelet, "storageDir", storage)
-	ns := cfg.OperatorNamespace
-	if ns == "" {
-		ns = DefaultOperatorNamespace
-	}
+	ns := cfg.operatorNamespace()
 	r := &seccomp.Reconciler{
 		Client:            mgr.GetClient(),
 		Recorder:          mgr.GetEventRecorder("spod-" + cfg.NodeName),
 		Store:             store,
 		Status:            &nodestatus.Writer{Client: mgr.GetClient(), NodeName: cfg.NodeName},
 		OperatorNamespace: ns,
+		WatchNamespace:    cfg.WatchNamespace,
 		Unsupported:       unsupported,
 	}
 	if err := r.SetupWithManager(ctx, mgr); err != nil {

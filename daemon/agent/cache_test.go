@@ -65,3 +65,18 @@ func TestCacheOptionsDefault(t *testing.T) {
 	g := NewWithT(t)
 	g.Expect(byKind[*corev1.Pod](g, CacheOptions("node-a")).Label).To(BeNil())
 }
+
+func TestCacheOptionsRestricted(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(Config{NodeName: "node-a"}.CacheOptions().DefaultNamespaces).To(BeNil(), "every namespace")
+
+	opts := Config{NodeName: "node-a", WatchNamespace: "team-a"}.CacheOptions()
+	g.Expect(opts.DefaultNamespaces).To(HaveLen(2))
+	g.Expect(opts.DefaultNamespaces).To(HaveKey("team-a"))
+	g.Expect(opts.DefaultNamespaces).To(HaveKey(DefaultOperatorNamespace), "spod lives there")
+	// An entry's own Namespaces would replace DefaultNamespaces for its
+	// kind (restrict_test.go shows that against the API server).
+	for obj, by := range opts.ByObject {
+		g.Expect(by.Namespaces).To(BeNil(), "%T", obj)
+	}
+}

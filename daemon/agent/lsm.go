@@ -38,7 +38,8 @@ func setupLSMs(ctx context.Context, log logr.Logger, mgr ctrl.Manager, cfg Confi
 			return fmt.Errorf("probe SELinux: %w", err)
 		}
 		log.Info("Installing SELinux policies through selinuxd", "kernelHasSelinux", enabled)
-		if err := selinux.Setup(ctx, mgr, selinux.Config{NodeName: cfg.NodeName, OperatorNamespace: namespace, Enabled: enabled}); err != nil {
+		if err := selinux.Setup(ctx, mgr, selinux.Config{NodeName: cfg.NodeName,
+			OperatorNamespace: namespace, WatchNamespace: cfg.WatchNamespace, Enabled: enabled}); err != nil {
 			return err
 		}
 	}

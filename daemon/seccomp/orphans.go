@@ -19,11 +19,12 @@ import (
 )
 
 // orphanSweep removes, when the daemon starts, the files of profiles that
-// no longer exist. A profile deleted while this node's daemon was down
-// sends the daemon no event once it is back, so without the sweep its
-// file would stay on the node for good. Files of profiles that do exist
-// need nothing here: the start reconciles every profile, which rewrites a
-// file whose content differs and removes one that must not be installed.
+// no longer exist, in the namespaces the daemon handles. A profile
+// deleted while this node's daemon was down sends the daemon no event
+// once it is back, so without the sweep its file would stay on the node
+// for good. Files of profiles that do exist need nothing here: the start
+// reconciles every profile, which rewrites a file whose content differs
+// and removes one that must not be installed.
 type orphanSweep struct{ r *Reconciler }
 
 // Start runs the sweep once; the manager starts it after its caches.
@@ -50,7 +51,7 @@ func (r *Reconciler) removeOrphans(ctx context.Context) error {
 		exists[client.ObjectKeyFromObject(&list.Items[i])] = true
 	}
 	for _, key := range onDisk {
-		if exists[key] {
+		if exists[key] || !r.handles(key.Namespace) {
 			continue
 		}
 		removed, err := r.Store.Remove(key.Namespace, key.Name)
@@ -67,6 +68,15 @@ func (r *Reconciler) removeOrphans(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// handles reports whether the profiles of namespace are this daemon's to
+// judge. A restricted daemon's cache holds no profile of other namespaces,
+// so to it their files would all look orphaned; they belong to whoever
+// watches there (the storage is node-wide, shared by every install of
+// the operator).
+func (r *Reconciler) handles(namespace string) bool {
+	return r.WatchNamespace == "" || namespace == r.WatchNamespace || namespace == r.OperatorNamespace
 }
 
 // Profiles lists, sorted, the profiles that have a file or an audit copy

@@ -35,6 +35,10 @@ type Reconciler struct {
 	Store             *Store
 	Status            *nodestatus.Writer
 	OperatorNamespace string
+	// WatchNamespace, when set, is the one namespace besides
+	// OperatorNamespace whose profiles this daemon handles
+	// (RESTRICT_TO_NAMESPACE); its cache holds no other. Empty means all.
+	WatchNamespace string
 	// Unsupported is why this node cannot enforce seccomp, or nil.
 	Unsupported error
 }

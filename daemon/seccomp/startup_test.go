@@ -52,6 +52,31 @@ var _ = Describe("A daemon starting on a node", func() {
 		Expect(filepath.Join(n.storageDir, "notes.txt")).To(BeAnExistingFile())
 	})
 
+	It("leaves the files of namespaces it does not watch alone when restricted to one", func(ctx SpecContext) {
+		// The sweep goes through the files in namespace order: "a-" sorts
+		// before "seccomp-", so once the watched namespaces' orphans are
+		// gone the other namespace's file has been judged too.
+		other := newNamespaceNamed(ctx, "a-seccomp-")
+		watched, operator := newNamespace(ctx), newNamespace(ctx)
+		n := newNode(ctx)
+		// Another install of the operator, restricted to other, installed
+		// this profile on the same node; to this daemon it looks deleted.
+		theirs := newProfile(other, "theirs")
+		Expect(env.Client.Create(ctx, theirs)).To(Succeed())
+		theirFile := filepath.Join(other, "theirs.json")
+		writeStorage(n, theirFile, string(expectedFile(theirs)))
+		strays := []string{filepath.Join(watched, "deleted.json"), filepath.Join(operator, "deleted.json")}
+		for _, rel := range strays {
+			writeStorage(n, rel, "{}\n")
+		}
+
+		startRestrictedDaemon(n, watched, operator)
+		for _, rel := range strays {
+			Eventually(filepath.Join(n.storageDir, rel), timeout).ShouldNot(BeAnExistingFile())
+		}
+		Expect(readStorage(n, theirFile)()).To(Equal(string(expectedFile(theirs))))
+	})
+
 	It("rewrites a profile's files that were changed behind its back", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
 		n := newNode(ctx)

@@ -60,15 +60,20 @@ func newNode(ctx context.Context) simNode {
 
 // startDaemon starts n's daemon the way spod does and stops it when the
 // spec ends.
-func startDaemon(n simNode) {
+func startDaemon(n simNode) { startRestrictedDaemon(n, "", "") }
+
+// startRestrictedDaemon starts n's daemon as the namespaced install does
+// (RESTRICT_TO_NAMESPACE=watch), or for every namespace when watch is
+// empty, and stops it when the spec ends.
+func startRestrictedDaemon(n simNode, watch, operator string) {
 	ctx, cancel := context.WithCancel(context.Background())
+	cfg := agent.Config{NodeName: n.name, KubeletDir: n.kubeletDir, StorageDir: n.storageDir, ProcDir: "/proc",
+		WatchNamespace: watch, OperatorNamespace: operator}
 	opts := env.ManagerOptions()
-	opts.Cache = agent.CacheOptions(n.name)
+	opts.Cache = cfg.CacheOptions()
 	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(agent.Setup(ctx, mgr, mgr.GetAPIReader(), agent.Config{
-		NodeName: n.name, KubeletDir: n.kubeletDir, StorageDir: n.storageDir, ProcDir: "/proc",
-	})).To(Succeed())
+	Expect(agent.Setup(ctx, mgr, mgr.GetAPIReader(), cfg)).To(Succeed())
 	done := make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
@@ -82,8 +87,12 @@ func startDaemon(n simNode) {
 }
 
 // newNamespace creates a namespace for one spec.
-func newNamespace(ctx context.Context) string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "seccomp-"}}
+func newNamespace(ctx context.Context) string { return newNamespaceNamed(ctx, "seccomp-") }
+
+// newNamespaceNamed creates a namespace for one spec whose name starts
+// with prefix.
+func newNamespaceNamed(ctx context.Context, prefix string) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
 	Expect(env.Client.Create(ctx, ns)).To(Succeed())
 	return ns.Name
 }

@@ -29,6 +29,11 @@ type Config struct {
 	NodeName string
 	// OperatorNamespace holds the spod configuration.
 	OperatorNamespace string
+	// WatchNamespace, when set, is the one namespace besides
+	// OperatorNamespace whose profiles this daemon handles
+	// (RESTRICT_TO_NAMESPACE). The start-up sweep leaves the policy files
+	// of other namespaces alone. Empty means all.
+	WatchNamespace string
 	// Enabled is whether the node's kernel runs SELinux (KernelEnabled).
 	// Without it every profile reports SelinuxNotSupportedOnNode, nothing
 	// is written and selinuxd is never asked.
@@ -107,7 +112,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	if err != nil || !cfg.Enabled {
 		return err
 	}
-	if err := mgr.Add(orphanSweep{client: mgr.GetClient(), dir: dir}); err != nil {
+	if err := mgr.Add(orphanSweep{client: mgr.GetClient(), dir: dir,
+		watchNamespace: cfg.WatchNamespace, operatorNamespace: cfg.OperatorNamespace}); err != nil {
 		return err
 	}
 	return mgr.Add(recordingPolicy{dir: dir, interval: recordingPolicyCheck})

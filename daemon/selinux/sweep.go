@@ -24,6 +24,10 @@ import (
 type orphanSweep struct {
 	client client.Reader
 	dir    selinuxd.PolicyDir
+	// watchNamespace and operatorNamespace, when the first is set, are
+	// the only namespaces whose policies are this daemon's to judge (see
+	// handles).
+	watchNamespace, operatorNamespace string
 }
 
 // NeedLeaderElection is false: every node sweeps its own directory.
@@ -41,7 +45,7 @@ func (s orphanSweep) Start(ctx context.Context) error {
 		// Profile policies are "<name>_<namespace>", neither part holding
 		// an "_"; other files (the recording policy) are not ours to sweep.
 		name, namespace, ok := strings.Cut(policy, "_")
-		if !ok || strings.Contains(namespace, "_") {
+		if !ok || strings.Contains(namespace, "_") || !s.handles(namespace) {
 			continue
 		}
 		owned, err := s.owned(ctx, types.NamespacedName{Namespace: namespace, Name: name})
@@ -61,6 +65,14 @@ func (s orphanSweep) Start(ctx context.Context) error {
 		log.Info("Removed the policy file of a profile deleted while the daemon was down", "policy", policy)
 	}
 	return nil
+}
+
+// handles reports whether the policies of namespace are this daemon's to
+// judge. A restricted daemon sees no profile of other namespaces; their
+// policies belong to whoever watches there (the policy directory is
+// node-wide, shared by every install of the operator).
+func (s orphanSweep) handles(namespace string) bool {
+	return s.watchNamespace == "" || namespace == s.watchNamespace || namespace == s.operatorNamespace
 }
 
 // owned reports whether a profile of either kind has the policy's name.

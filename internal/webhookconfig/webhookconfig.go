@@ -36,10 +36,11 @@ type ClientConfig struct {
 }
 
 // Build returns the desired configuration: binding.spo.io then
-// recording.spo.io, each with the defaults below and then the matching
-// entry of opts applied. Build never modifies its inputs, and the same
-// inputs always give an identical object.
-func Build(cc ClientConfig, opts []spodv1alpha1.WebhookOptions) *admissionregistrationv1.MutatingWebhookConfiguration {
+// recording.spo.io, each with the defaults below, then the matching entry
+// of opts applied, then scope's namespace restriction. Build never
+// modifies its inputs, and the same inputs always give an identical
+// object.
+func Build(cc ClientConfig, opts []spodv1alpha1.WebhookOptions, scope Scope) *admissionregistrationv1.MutatingWebhookConfiguration {
 	hooks := []admissionregistrationv1.MutatingWebhook{
 		defaultWebhook(spodv1alpha1.BindingWebhookName, BindingPath, keys.EnableBindingLabel, cc),
 		defaultWebhook(spodv1alpha1.RecordingWebhookName, RecordingPath, keys.EnableRecordingLabel, cc),
@@ -50,6 +51,7 @@ func Build(cc ClientConfig, opts []spodv1alpha1.WebhookOptions) *admissionregist
 				applyOptions(&hooks[i], &opts[j])
 			}
 		}
+		scope.restrict(&hooks[i])
 	}
 	return &admissionregistrationv1.MutatingWebhookConfiguration{
 		TypeMeta: metav1.TypeMeta{

@@ -13,7 +13,7 @@ import (
 
 func TestBuildDefaults(t *testing.T) {
 	svc := &admissionregistrationv1.ServiceReference{Namespace: "spo", Name: "webhook-service", Port: ptrTo[int32](443)}
-	got := Build(ClientConfig{Service: svc, CABundle: []byte("ca")}, nil)
+	got := Build(ClientConfig{Service: svc, CABundle: []byte("ca")}, nil, Scope{})
 	if got.Name != Name || len(got.Webhooks) != 2 {
 		t.Fatalf("got %s with %d webhooks", got.Name, len(got.Webhooks))
 	}
@@ -50,7 +50,7 @@ func TestBuildDefaults(t *testing.T) {
 
 func TestBuildURL(t *testing.T) {
 	for _, base := range []string{"https://127.0.0.1:9443", "https://127.0.0.1:9443/"} {
-		got := Build(ClientConfig{URL: base}, nil)
+		got := Build(ClientConfig{URL: base}, nil, Scope{})
 		if u := *got.Webhooks[0].ClientConfig.URL; u != "https://127.0.0.1:9443"+BindingPath {
 			t.Errorf("%s: binding URL %s", base, u)
 		}
@@ -94,7 +94,7 @@ func TestBuildOptions(t *testing.T) {
 		bindNS: defaultSel(keys.EnableBindingLabel), recNS: defaultSel(keys.EnableRecordingLabel), bindObj: objSel,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Build(ClientConfig{URL: "https://h:1"}, tc.opts)
+			got := Build(ClientConfig{URL: "https://h:1"}, tc.opts, Scope{})
 			b, r := got.Webhooks[0], got.Webhooks[1]
 			if *b.FailurePolicy != tc.bindPolicy || *r.FailurePolicy != tc.recPolicy {
 				t.Errorf("failure policies %s/%s", *b.FailurePolicy, *r.FailurePolicy)
@@ -111,8 +111,8 @@ func TestBuildOptions(t *testing.T) {
 
 func TestBuildDeterministic(t *testing.T) {
 	opts := []spodv1alpha1.WebhookOptions{{Name: spodv1alpha1.RecordingWebhookName, ObjectSelector: &metav1.LabelSelector{}}}
-	a, _ := json.Marshal(Build(ClientConfig{URL: "https://h:1", CABundle: []byte("x")}, opts))
-	b, _ := json.Marshal(Build(ClientConfig{URL: "https://h:1", CABundle: []byte("x")}, opts))
+	a, _ := json.Marshal(Build(ClientConfig{URL: "https://h:1", CABundle: []byte("x")}, opts, Scope{WatchNamespace: "team-a", OperatorNamespace: "spo"}))
+	b, _ := json.Marshal(Build(ClientConfig{URL: "https://h:1", CABundle: []byte("x")}, opts, Scope{WatchNamespace: "team-a", OperatorNamespace: "spo"}))
 	if string(a) != string(b) {
 		t.Errorf("two builds differ:\n%s\n%s", a, b)
 	}

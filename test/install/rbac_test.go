@@ -61,39 +61,63 @@ var _ = Describe("RBAC", func() {
 		}
 	})
 
-	It("the namespaced install keeps every cluster-scoped permission the manager needs", func() {
-		objs := objects(render(manifests.Namespaced))
-		generated := find(objs, "ClusterRole", "", "spo-manager")
-		clusterScope := find(objs, "ClusterRole", "", "spo-manager-cluster-scope")
-		granted := map[string]bool{}
-		for _, r := range rulesOf(clusterScope) {
-			for _, g := range r.apiGroups {
-				for _, res := range r.resources {
-					for _, v := range r.verbs {
-						granted[g+"/"+res+"/"+v] = true
+	for _, component := range []struct{ generated, clusterScope, source string }{
+		{"spo-manager", "spo-manager-cluster-scope", "config/rbac/manager/role.yaml"},
+		{"spod", "spod-cluster-scope", "config/rbac/daemon/role.yaml"},
+		{"spo-webhook", "spo-webhook-cluster-scope", "config/rbac/webhook/role.yaml"},
+	} {
+		It("the namespaced install keeps every cluster-scoped permission of "+component.generated, func() {
+			objs := objects(render(manifests.Namespaced))
+			generated := find(objs, "ClusterRole", "", component.generated)
+			clusterScope := find(objs, "ClusterRole", "", component.clusterScope)
+			granted := map[string]bool{}
+			for _, r := range rulesOf(clusterScope) {
+				for _, g := range r.apiGroups {
+					for _, res := range r.resources {
+						for _, v := range r.verbs {
+							granted[g+"/"+res+"/"+v] = true
+						}
 					}
 				}
 			}
-		}
-		mapper := env.Client.RESTMapper()
-		checked := 0
-		for _, r := range rulesOf(generated) {
-			for _, g := range r.apiGroups {
-				for _, res := range r.resources {
-					base, _, _ := strings.Cut(res, "/")
-					if !clusterScoped(mapper, schema.GroupResource{Group: g, Resource: base}) {
-						continue
-					}
-					for _, v := range r.verbs {
-						checked++
-						Expect(granted).To(HaveKey(g+"/"+res+"/"+v),
-							"config/namespaced/manager_rbac.yaml misses %s %s/%s that config/rbac/manager/role.yaml has", v, g, res)
+			mapper := env.Client.RESTMapper()
+			checked := 0
+			for _, r := range rulesOf(generated) {
+				for _, g := range r.apiGroups {
+					for _, res := range r.resources {
+						base, _, _ := strings.Cut(res, "/")
+						if !clusterScoped(mapper, schema.GroupResource{Group: g, Resource: base}) {
+							continue
+						}
+						for _, v := range r.verbs {
+							checked++
+							Expect(granted).To(HaveKey(g+"/"+res+"/"+v),
+								"config/namespaced misses %s %s/%s that %s has", v, g, res, component.source)
+						}
 					}
 				}
 			}
-		}
-		Expect(checked).To(BeNumerically(">", 5), "the generated role lost its cluster-scoped rules")
-	})
+			Expect(checked).To(BeNumerically(">=", 2), "the generated role lost its cluster-scoped rules")
+			// Its namespaced rules are granted in the operator's namespace
+			// and the restricted one only, never cluster-wide.
+			for _, o := range objs {
+				if o.GetKind() != "ClusterRoleBinding" {
+					continue
+				}
+				ref, _, _ := unstructured.NestedString(o.Object, "roleRef", "name")
+				Expect(ref).NotTo(Equal(component.generated), "ClusterRoleBinding %s grants %s cluster-wide", o.GetName(), ref)
+			}
+			var boundIn []string
+			for _, o := range objs {
+				ref, _, _ := unstructured.NestedString(o.Object, "roleRef", "name")
+				kind, _, _ := unstructured.NestedString(o.Object, "roleRef", "kind")
+				if o.GetKind() == "RoleBinding" && kind == "ClusterRole" && ref == component.generated {
+					boundIn = append(boundIn, o.GetNamespace())
+				}
+			}
+			Expect(boundIn).To(ConsistOf("security-profiles-operator", "NS_REPLACE"))
+		})
+	}
 })
 
 // clusterScoped asks the API server whether a resource is cluster-scoped.

@@ -14,14 +14,17 @@ import (
 // grantsWebhookWrites reports whether the role lets its holder create and
 // patch mutatingwebhookconfigurations.
 func grantsWebhookWrites(role *unstructured.Unstructured) bool {
+	// create cannot be limited to a name, patch is (resourceNames): the
+	// two come in different rules.
+	var create, patch bool
 	for _, r := range rulesOf(role) {
 		if slices.Contains(r.apiGroups, "admissionregistration.k8s.io") &&
-			slices.Contains(r.resources, "mutatingwebhookconfigurations") &&
-			slices.Contains(r.verbs, "create") && slices.Contains(r.verbs, "patch") {
-			return true
+			slices.Contains(r.resources, "mutatingwebhookconfigurations") {
+			create = create || slices.Contains(r.verbs, "create")
+			patch = patch || slices.Contains(r.verbs, "patch")
 		}
 	}
-	return false
+	return create && patch
 }
 
 // The manager makes spo-mutating-webhook-configuration a dependent of a

@@ -76,7 +76,7 @@ func (s *Suite) Config(opts []spodv1alpha1.WebhookOptions) *admissionregistratio
 	if s.install != nil {
 		ca = s.install.LocalServingCAData
 	}
-	mwc := webhookconfig.Build(webhookconfig.ClientConfig{URL: "https://" + s.hostPort, CABundle: ca}, opts)
+	mwc := webhookconfig.Build(webhookconfig.ClientConfig{URL: "https://" + s.hostPort, CABundle: ca}, opts, webhookconfig.Scope{})
 	hooks := mwc.Webhooks[:0]
 	for _, h := range mwc.Webhooks {
 		if slices.Contains(s.names, h.Name) {

@@ -39,11 +39,17 @@ type Handler struct {
 	// GateNamespaces, when set, limits the gate to pods and profiles in
 	// these namespaces (see Options).
 	GateNamespaces []string
+	// Namespaces, when set, are the only namespaces whose pods the
+	// handler mutates; it admits others unchanged without reading
+	// anything. The webhook configuration already sends only these
+	// (webhookconfig.Scope); this holds if it is edited or stale, and the
+	// restricted cache could not answer for other namespaces anyway.
+	Namespaces []string
 }
 
 // Handle mutates a pod being created.
 func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" || req.SubResource != "" {
+	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" || req.SubResource != "" || !h.handles(req.Namespace) {
 		return admission.Allowed("")
 	}
 	pod := &corev1.Pod{}
@@ -139,6 +145,11 @@ func (h *Handler) appArmorProfiles(ctx context.Context, pod *corev1.Pod) (map[st
 // server refuses scheduling gates on it.
 func (h *Handler) gates(pod *corev1.Pod) bool {
 	return h.Gates && pod.Spec.NodeName == "" && h.gatedNamespace(pod.Namespace)
+}
+
+// handles reports whether the handler mutates pods in namespace.
+func (h *Handler) handles(namespace string) bool {
+	return len(h.Namespaces) == 0 || slices.Contains(h.Namespaces, namespace)
 }
 
 // gatedNamespace reports whether the gate applies in namespace.

@@ -26,6 +26,9 @@ type Options struct {
 	// profiles the gate applies to: those the manager watches
 	// (RESTRICT_TO_NAMESPACE). It releases no pod elsewhere.
 	GateNamespaces []string
+	// Namespaces, when set, are the only namespaces whose pods are
+	// mutated: those a namespace-restricted webhook caches (see Handler).
+	Namespaces []string
 }
 
 // Setup is Options{}.Setup: pods wait for their profiles.
@@ -47,7 +50,7 @@ func (o Options) Setup(ctx context.Context, mgr ctrl.Manager) error {
 			return fmt.Errorf("informer for %T: %w", obj, err)
 		}
 	}
-	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook"), Gates: !o.DisableSchedulingGates, GateNamespaces: o.GateNamespaces}
+	h := &Handler{Reader: mgr.GetCache(), Events: mgr.GetEventRecorder("binding-webhook"), Gates: !o.DisableSchedulingGates, GateNamespaces: o.GateNamespaces, Namespaces: o.Namespaces}
 	mgr.GetWebhookServer().Register(webhookconfig.BindingPath, server.Handler(spodv1alpha1.BindingWebhookName, h))
 	if err := NewStatusReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("binding status controller: %w", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -30,11 +31,17 @@ type Handler struct {
 	// Events records a Warning on a recording that cannot record a pod it
 	// selects. The recorder sends asynchronously.
 	Events events.EventRecorder
+	// Namespaces, when set, are the only namespaces whose pods the
+	// handler marks; it admits others unchanged without reading
+	// anything. The webhook configuration already sends only these
+	// (webhookconfig.Scope); this holds if it is edited or stale, and the
+	// restricted cache could not answer for other namespaces anyway.
+	Namespaces []string
 }
 
 // Handle marks a pod being created for recording.
 func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" || req.SubResource != "" {
+	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" || req.SubResource != "" || !h.handles(req.Namespace) {
 		return admission.Allowed("")
 	}
 	pod := &corev1.Pod{}
@@ -65,6 +72,11 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		resp = admission.Patched("", res.Patch...)
 	}
 	return resp.WithWarnings(res.Warnings...)
+}
+
+// handles reports whether the handler marks pods in namespace.
+func (h *Handler) handles(namespace string) bool {
+	return len(h.Namespaces) == 0 || slices.Contains(h.Namespaces, namespace)
 }
 
 // recordRefused puts a Warning Event on each recording that selected the
