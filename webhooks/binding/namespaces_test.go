@@ -1,23 +1,13 @@
 package binding_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
 	"github.com/securityprofiles/operator/internal/podpatch"
@@ -37,21 +27,12 @@ var _ = Describe("binding.spo.io restricted to the namespaces a restricted manag
 			newBinding(ctx, ns, "nginx-binding", profilebindingv1alpha1.ProfileKindSeccomp, "profile-complain", nginx)
 		}
 		namespaces := []string{watched, "security-profiles-operator"}
-		skipNameValidation := true
-		mgr, err := ctrl.NewManager(suite.Env.Config, ctrl.Options{
-			Scheme:                 suite.Env.Scheme,
-			Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{namespaces[0]: {}, namespaces[1]: {}}},
-			Metrics:                metricsserver.Options{BindAddress: "0"},
-			HealthProbeBindAddress: "0",
-			// The suite's manager registered the status controller already.
-			Controller: config.Controller{SkipNameValidation: &skipNameValidation},
-		})
+		h, err := suite.NewRestrictedHandler(ctx, webhookconfig.BindingPath, namespaces, binding.Options{Namespaces: namespaces}.Setup)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(binding.Options{Namespaces: namespaces}.Setup(ctx, mgr)).To(Succeed())
-		go func() { _ = mgr.GetCache().Start(ctx) }()
-		Expect(mgr.GetCache().WaitForCacheSync(ctx)).To(BeTrue())
 		admit := func(pod *corev1.Pod) *admissionv1.AdmissionResponse {
-			return serve(mgr.GetWebhookServer().WebhookMux(), pod)
+			r, err := h.Admit(pod)
+			Expect(err).NotTo(HaveOccurred())
+			return r
 		}
 
 		// Without the handler's check the restricted cache could not list
@@ -72,28 +53,3 @@ var _ = Describe("binding.spo.io restricted to the namespaces a restricted manag
 		Expect(seccompOf(&bound.Spec.Containers[0])).To(Equal("operator/" + watched + "/profile-complain.json"))
 	})
 })
-
-// serve posts pod's creation to binding.spo.io on mux as the API server
-// would and returns the answer.
-func serve(mux *http.ServeMux, pod *corev1.Pod) *admissionv1.AdmissionResponse {
-	raw, err := json.Marshal(pod)
-	Expect(err).NotTo(HaveOccurred())
-	review := admissionv1.AdmissionReview{
-		TypeMeta: metav1.TypeMeta{APIVersion: admissionv1.SchemeGroupVersion.String(), Kind: "AdmissionReview"},
-		Request: &admissionv1.AdmissionRequest{
-			UID: types.UID("uid-" + pod.Namespace), Operation: admissionv1.Create, Namespace: pod.Namespace, Name: pod.Name,
-			Kind:   metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
-			Object: runtime.RawExtension{Raw: raw},
-		},
-	}
-	body, err := json.Marshal(review)
-	Expect(err).NotTo(HaveOccurred())
-	req := httptest.NewRequest(http.MethodPost, webhookconfig.BindingPath, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	Expect(rec.Code).To(Equal(http.StatusOK), rec.Body.String())
-	out := admissionv1.AdmissionReview{}
-	Expect(json.Unmarshal(rec.Body.Bytes(), &out)).To(Succeed())
-	return out.Response
-}
