@@ -2,11 +2,14 @@ package seccomp
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -42,6 +45,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	eventmapper.Track(controllerName)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(controllerName).
+		WithOptions(controller.TypedOptions[reconcile.Request]{RateLimiter: retryLimiter()}).
 		// Status and finalizer writes (by the manager) change nothing on the
 		// node; a spec change bumps the generation, and so does a deletion
 		// of an object held by a finalizer. Labels decide partial profiles.
@@ -52,6 +56,17 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 				return o.GetNamespace() == r.OperatorNamespace && o.GetName() == spodv1alpha1.Name
 			}))).
 		Complete(r)
+}
+
+// maxRetryDelay caps the wait between attempts at a profile whose write
+// fails. controller-runtime's default grows to about 17 minutes, so a node
+// whose disk was full for a while would install profiles that long after
+// space came back.
+const maxRetryDelay = time.Minute
+
+// retryLimiter backs off failing profiles from 5 ms to maxRetryDelay.
+func retryLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxRetryDelay)
 }
 
 // withDependents enqueues a profile and every profile that builds on it,

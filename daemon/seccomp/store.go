@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -41,8 +42,32 @@ func OpenStore(storageDir, kubeletDir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open profile storage %s: %w", storageDir, err)
 	}
-	return &Store{root: root, dir: storageDir}, nil
+	s := &Store{root: root, dir: storageDir}
+	if err := s.removeStaleTemps(); err != nil {
+		_ = root.Close()
+		return nil, err
+	}
+	return s, nil
 }
+
+// removeStaleTemps deletes the temporary files of writes cut short by a
+// crash (between creating and renaming). It runs before any reconciler
+// can be writing, so no temporary file it sees is in use.
+func (s *Store) removeStaleTemps() error {
+	return fs.WalkDir(s.root.FS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasPrefix(d.Name(), tempPrefix) {
+			if err := s.root.Remove(path); err != nil {
+				return fmt.Errorf("remove stale temporary file %s: %w", path, err)
+			}
+		}
+		return nil
+	})
+}
+
+const tempPrefix = ".tmp-"
 
 // linkIntoKubelet makes link a symlink to target. An existing link is
 // repointed; an empty directory is replaced; anything else is left alone
@@ -158,7 +183,7 @@ func (s *Store) write(dir, rel string, data []byte) (bool, error) {
 func (s *Store) writeTemp(dir string, data []byte) (string, error) {
 	suffix := make([]byte, 8)
 	_, _ = rand.Read(suffix)
-	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(suffix))
+	tmp := filepath.Join(dir, tempPrefix+hex.EncodeToString(suffix))
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", fmt.Errorf("create temporary file: %w", err)

@@ -69,6 +69,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	if dir.Path == "" {
 		dir.Path = selinuxd.DefaultPolicyDir
 	}
+	// Before the controllers start: no write is in flight yet.
+	if err := dir.RemoveStaleTemps(); err != nil {
+		return err
+	}
 	socket := cfg.Socket
 	if socket == "" {
 		socket = selinuxd.DefaultSocket

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -53,6 +54,30 @@ func (d PolicyDir) Write(policy string, cil []byte) (changed bool, err error) {
 	return true, syncDir(root)
 }
 
+// tempPrefix starts the names of files being written.
+const tempPrefix = "tmp-"
+
+// RemoveStaleTemps deletes the temporary files of writes a crash cut
+// short (between creating and renaming them), which nothing else would
+// ever remove. Call it before anything writes to the directory.
+func (d PolicyDir) RemoveStaleTemps() error {
+	entries, err := os.ReadDir(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list policy directory: %w", err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), tempPrefix) {
+			if err := os.Remove(filepath.Join(d.Path, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("remove stale temporary file: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // writeTemp writes data to a new file in root, world-readable whatever the
 // umask, since selinuxd may run as another user. Its name has no dot:
 // selinuxd ignores files without an extension, so it never tries to
@@ -60,7 +85,7 @@ func (d PolicyDir) Write(policy string, cil []byte) (changed bool, err error) {
 func writeTemp(root *os.Root, data []byte) (string, error) {
 	suffix := make([]byte, 8)
 	_, _ = rand.Read(suffix)
-	name := "tmp-" + hex.EncodeToString(suffix)
+	name := tempPrefix + hex.EncodeToString(suffix)
 	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", err

@@ -2,6 +2,7 @@ package selinuxd
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,5 +154,35 @@ func assertEntries(t *testing.T, dir string, want ...string) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("%s holds %q; want %q", dir, got, want)
+	}
+}
+
+// A crash between creating a temporary file and renaming it leaves the
+// file behind; the next start removes it and nothing else.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := PolicyDir{Path: t.TempDir()}
+	if _, err := dir.Write("kept_ns", []byte("(block kept_ns)\n")); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir.Path, tempPrefix+"0123456789abcdef")
+	other := filepath.Join(dir.Path, "notes.txt")
+	for _, f := range []string{stale, other} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := dir.RemoveStaleTemps(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale temporary file still there: %v", err)
+	}
+	for _, f := range []string{other, filepath.Join(dir.Path, "kept_ns.cil")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s removed: %v", f, err)
+		}
+	}
+	if err := (PolicyDir{Path: filepath.Join(dir.Path, "missing")}).RemoveStaleTemps(); err != nil {
+		t.Errorf("a policy directory not made yet: %v", err)
 	}
 }
