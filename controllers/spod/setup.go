@@ -14,11 +14,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/internal/webhookconfig"
 )
@@ -83,11 +85,32 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(newClusterRoleMetadata(), handler.EnqueueRequestsFromMapFunc(r.defaultRequest),
 			builder.WithPredicates(isOwnerCandidate), builder.OnlyMetadata).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.defaultRequest), builder.WithPredicates(isCertSecret)).
+		// A node labelled with another kubelet root needs its DaemonSet.
+		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.defaultRequest),
+			builder.WithPredicates(kubeletRootChanged())).
 		// Installing prometheus-operator or cert-manager later adds the
 		// ServiceMonitor or the certificates.
 		Watches(newCRDMetadata(), handler.EnqueueRequestsFromMapFunc(r.defaultRequest),
 			builder.WithPredicates(isOptionalCRD), builder.OnlyMetadata).
 		Complete(r)
+}
+
+// kubeletRootChanged passes node events that can change the set of
+// labelled kubelet roots.
+func kubeletRootChanged() predicate.Funcs {
+	labelled := func(o client.Object) bool {
+		_, ok := o.GetLabels()[keys.NodeDirectoryLocationLabel]
+		return ok
+	}
+	return predicate.Funcs{
+		CreateFunc:  func(e event.CreateEvent) bool { return labelled(e.Object) },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return labelled(e.Object) },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetLabels()[keys.NodeDirectoryLocationLabel] != e.ObjectNew.GetLabels()[keys.NodeDirectoryLocationLabel] ||
+				labelled(e.ObjectOld) != labelled(e.ObjectNew)
+		},
+	}
 }
 
 // defaultRequest maps any event to the one spod: the webhook configuration

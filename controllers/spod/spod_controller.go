@@ -29,7 +29,7 @@ import (
 // not a ClusterRole, so the manager can change no other namespace's
 // workloads, Services or certificates.
 // +kubebuilder:rbac:groups=apps,resources=daemonsets;deployments,verbs=get;list;watch;create;patch,namespace=security-profiles-operator
-// +kubebuilder:rbac:groups=apps,resources=daemonsets,resourceNames=spod-selinuxd,verbs=delete,namespace=security-profiles-operator
+// +kubebuilder:rbac:groups=apps,resources=daemonsets,verbs=delete,namespace=security-profiles-operator
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;patch,namespace=security-profiles-operator
 // The webhook configuration by name only (the cache watches it with a
 // metadata.name field selector); RBAC cannot limit create to a name.
@@ -87,12 +87,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		d.Certificates = certs.status
 		return ctrl.Result{}, errors.Join(certErr, r.writeStatus(ctx, spod, d))
 	}
-	var ds, selinuxd *appsv1.DaemonSet
+	var daemons []*appsv1.DaemonSet
+	var selinuxd *appsv1.DaemonSet
 	deployErr := certErr
 	if certErr == nil {
-		ds, selinuxd, deployErr = r.deploy(ctx, spod, certs)
+		daemons, selinuxd, deployErr = r.deploy(ctx, spod, certs)
 	}
-	d := Decide(spod.Status.State, ds, selinuxd, deployErr)
+	d := Decide(spod.Status.State, daemons, selinuxd, deployErr)
 	d.Certificates = certs.status
 	if err := r.writeStatus(ctx, spod, d); err != nil {
 		return ctrl.Result{}, errors.Join(deployErr, err)
@@ -134,13 +135,20 @@ func (r *Reconciler) EnsureDefault(ctx context.Context) error {
 // deploy applies every object spod's spec describes, and the serving
 // certificate requests when cert-manager is installed, and returns the
 // DaemonSets as stored, with the status the DaemonSet controller wrote:
-// the daemon's, and selinuxd's when spod enables SELinux (which is
-// deleted when it does not).
-func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) (ds, selinuxd *appsv1.DaemonSet, err error) {
+// the daemon's (one per labelled kubelet root besides spod), and
+// selinuxd's when spod enables SELinux (which is deleted when it does not).
+func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProfilesOperatorDaemon, certs servingCerts) (daemons []*appsv1.DaemonSet, selinuxd *appsv1.DaemonSet, err error) {
 	spec := &spod.Spec
-	ds = BuildDaemonSet(spec, r.Config)
-	owned := []client.Object{ds, BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config),
+	roots, err := r.kubeletRoots(ctx, spod)
+	if err != nil {
+		return nil, nil, err
+	}
+	daemons = BuildDaemonSets(spec, r.Config, roots)
+	owned := []client.Object{BuildWebhookDeployment(spec, r.Config), BuildWebhookService(r.Config),
 		BuildWebhookPDB(r.Config), BuildMetricsService(r.Config)}
+	for _, ds := range daemons {
+		owned = append(owned, ds)
+	}
 	if selinuxd = BuildSelinuxdDaemonSet(spec, r.Config); selinuxd != nil {
 		owned = append(owned, selinuxd)
 	} else if err := r.deleteSelinuxd(ctx); err != nil {
@@ -164,10 +172,13 @@ func (r *Reconciler) deploy(ctx context.Context, spod *spodv1alpha1.SecurityProf
 			return nil, nil, err
 		}
 	}
+	if err := r.deleteUnusedRootDaemonSets(ctx, daemons); err != nil {
+		return nil, nil, err
+	}
 	if err := r.applyWebhookConfiguration(ctx, spod, certs); err != nil {
 		return nil, nil, err
 	}
-	return ds, selinuxd, nil
+	return daemons, selinuxd, nil
 }
 
 // deleteSelinuxd removes the selinuxd DaemonSet of an earlier spod that

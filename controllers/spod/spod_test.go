@@ -11,11 +11,13 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/test/spodpatches"
@@ -243,6 +245,39 @@ var _ = Describe("The spod controller", Ordered, func() {
 			WithTimeout(timeout).Should(BeTrue())
 		Eventually(func(g Gomega) []corev1.Container { return read(ctx, g).ds.Spec.Template.Spec.InitContainers }).
 			WithTimeout(timeout).Should(BeEmpty(), "no SELinux probe")
+		markReady(ctx)
+		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
+	})
+
+	It("runs a DaemonSet per labelled kubelet root, and deletes it when no node is labelled with it any more", func(ctx SpecContext) {
+		markReady(ctx)
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "gpu-node-1",
+			Labels: map[string]string{keys.NodeDirectoryLocationLabel: "mnt-resource-kubelet"}}}
+		Expect(env.Client.Create(ctx, node)).To(Succeed())
+		rootDaemons := func(g Gomega) []string {
+			list := &appsv1.DaemonSetList{}
+			g.Expect(env.Client.List(ctx, list, client.InNamespace(cfg.Namespace), client.HasLabels{spod.KubeletRootLabel})).To(Succeed())
+			var out []string
+			for _, ds := range list.Items {
+				c := ds.Spec.Template.Spec.Containers[0]
+				out = append(out, ds.Name+" "+envOf(&c, spod.EnvKubeletDir))
+			}
+			return out
+		}
+		Eventually(rootDaemons).WithTimeout(timeout).Should(ConsistOf(MatchRegexp(`^spod-[0-9a-f]{10} /mnt/resource/kubelet$`)))
+		Eventually(func(g Gomega) []corev1.NodeSelectorTerm {
+			a := read(ctx, g).ds.Spec.Template.Spec.Affinity
+			g.Expect(a).NotTo(BeNil())
+			return a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
+		}).WithTimeout(timeout).Should(ConsistOf(HaveField("MatchExpressions", ContainElement(
+			HaveField("Values", ConsistOf("mnt-resource-kubelet"))))), "spod's own pods avoid that node")
+
+		delete(node.Labels, keys.NodeDirectoryLocationLabel)
+		Expect(env.Client.Update(ctx, node)).To(Succeed())
+		Eventually(rootDaemons).WithTimeout(timeout).Should(BeEmpty())
+		Eventually(func(g Gomega) *corev1.Affinity { return read(ctx, g).ds.Spec.Template.Spec.Affinity }).
+			WithTimeout(timeout).Should(BeNil())
+		Expect(env.Client.Delete(ctx, node)).To(Succeed())
 		markReady(ctx)
 		Eventually(stateOf(ctx)).WithTimeout(timeout).Should(Equal(spodv1alpha1.StateRunning))
 	})

@@ -34,19 +34,20 @@ type Decision struct {
 }
 
 // Decide turns what a pass observed into spod's state. deployErr is the
-// error of writing the desired objects; ds is the DaemonSet as the API
-// server returned it, nil when it could not be written; selinuxd is the
+// error of writing the desired objects; daemons are the daemon's
+// DaemonSets (spod's and one per labelled kubelet root) as the API server
+// returned them, none when they could not be written; selinuxd is the
 // selinuxd DaemonSet, nil when spod does not enable SELinux. previous is
-// the state before this pass: a DaemonSet that was running before and now
-// rolls out a change is UPDATING, one that never ran is CREATING.
-func Decide(previous spodv1alpha1.SPODState, ds, selinuxd *appsv1.DaemonSet, deployErr error) Decision {
+// the state before this pass: daemons that were running before and now
+// roll out a change are UPDATING, ones that never ran are CREATING.
+func Decide(previous spodv1alpha1.SPODState, daemons []*appsv1.DaemonSet, selinuxd *appsv1.DaemonSet, deployErr error) Decision {
 	if deployErr != nil {
 		return Decision{State: spodv1alpha1.StateError, Reason: ReasonError, Message: deployErr.Error()}
 	}
-	if ds == nil {
+	if len(daemons) == 0 {
 		return Decision{State: spodv1alpha1.StatePending, Reason: ReasonPending, Message: "Waiting for the daemon to be deployed"}
 	}
-	if DaemonSetReady(ds) && (selinuxd == nil || rolledOut(selinuxd)) {
+	if DaemonsReady(daemons) && (selinuxd == nil || rolledOut(selinuxd)) {
 		return Decision{State: spodv1alpha1.StateRunning, Reason: ReasonRunning, Message: "The daemon runs on every node"}
 	}
 	if previous == spodv1alpha1.StateRunning || previous == spodv1alpha1.StateUpdating {
@@ -55,12 +56,19 @@ func Decide(previous spodv1alpha1.SPODState, ds, selinuxd *appsv1.DaemonSet, dep
 	return Decision{State: spodv1alpha1.StateCreating, Reason: ReasonCreating, Message: "Waiting for the daemon to run on every node"}
 }
 
-// DaemonSetReady reports whether the DaemonSet controller has seen the
-// current spec and every scheduled pod runs it and is available. A
-// DaemonSet scheduled on no node is not ready: a daemon that runs nowhere
-// installs nothing.
-func DaemonSetReady(ds *appsv1.DaemonSet) bool {
-	return ds.Status.DesiredNumberScheduled > 0 && rolledOut(ds)
+// DaemonsReady reports whether the daemon runs somewhere and every one of
+// its DaemonSets is rolled out. One of them may schedule no pod (all
+// nodes use a labelled kubelet root, or none does), but a daemon that runs
+// nowhere installs nothing.
+func DaemonsReady(daemons []*appsv1.DaemonSet) bool {
+	var desired int32
+	for _, ds := range daemons {
+		if !rolledOut(ds) {
+			return false
+		}
+		desired += ds.Status.DesiredNumberScheduled
+	}
+	return desired > 0
 }
 
 // rolledOut reports whether every pod the DaemonSet schedules runs its

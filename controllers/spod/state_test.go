@@ -43,7 +43,11 @@ func TestDecide(t *testing.T) {
 		{"selinuxd change not yet observed", spodv1alpha1.StateRunning, daemonSet(1, 1, 3, 3, 3), daemonSet(2, 1, 0, 0, 0), nil, spodv1alpha1.StateUpdating},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Decide(tc.previous, tc.ds, tc.selinuxd, tc.err); got.State != tc.want {
+			var daemons []*appsv1.DaemonSet
+			if tc.ds != nil {
+				daemons = append(daemons, tc.ds)
+			}
+			if got := Decide(tc.previous, daemons, tc.selinuxd, tc.err); got.State != tc.want {
 				t.Errorf("got %s (%s), want %s", got.State, got.Message, tc.want)
 			}
 		})
@@ -52,7 +56,7 @@ func TestDecide(t *testing.T) {
 
 func TestApplyDecision(t *testing.T) {
 	var status spodv1alpha1.SPODStatus
-	running := Decide(spodv1alpha1.StateCreating, daemonSet(1, 1, 1, 1, 1), nil, nil)
+	running := Decide(spodv1alpha1.StateCreating, []*appsv1.DaemonSet{daemonSet(1, 1, 1, 1, 1)}, nil, nil)
 	if !ApplyDecision(&status, 4, running) {
 		t.Fatalf("first decision reported no change")
 	}
@@ -66,5 +70,27 @@ func TestApplyDecision(t *testing.T) {
 	if !ApplyDecision(&status, 5, Decide(spodv1alpha1.StateRunning, nil, nil, errors.New("boom"))) ||
 		meta.IsStatusConditionTrue(status.Conditions, "Ready") || status.Message != "boom" {
 		t.Errorf("error not reflected: %+v", status)
+	}
+}
+
+// With labelled kubelet roots the daemon has several DaemonSets: one may
+// schedule nothing, but all must be rolled out and one must run.
+func TestDecideDaemonSetsPerKubeletRoot(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		daemons []*appsv1.DaemonSet
+		want    spodv1alpha1.SPODState
+	}{
+		{"every node labelled: spod schedules nothing", []*appsv1.DaemonSet{daemonSet(2, 2, 0, 0, 0), daemonSet(1, 1, 3, 3, 3)}, spodv1alpha1.StateRunning},
+		{"both run", []*appsv1.DaemonSet{daemonSet(1, 1, 2, 2, 2), daemonSet(1, 1, 1, 1, 1)}, spodv1alpha1.StateRunning},
+		{"a root's daemon still starting", []*appsv1.DaemonSet{daemonSet(1, 1, 2, 2, 2), daemonSet(1, 1, 1, 1, 0)}, spodv1alpha1.StateCreating},
+		{"a root's DaemonSet not yet observed", []*appsv1.DaemonSet{daemonSet(1, 1, 2, 2, 2), daemonSet(1, 0, 0, 0, 0)}, spodv1alpha1.StateCreating},
+		{"scheduled nowhere at all", []*appsv1.DaemonSet{daemonSet(1, 1, 0, 0, 0), daemonSet(1, 1, 0, 0, 0)}, spodv1alpha1.StateCreating},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Decide(spodv1alpha1.StateCreating, tc.daemons, nil, nil); got.State != tc.want {
+				t.Errorf("got %s (%s), want %s", got.State, got.Message, tc.want)
+			}
+		})
 	}
 }

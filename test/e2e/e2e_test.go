@@ -292,6 +292,7 @@ spec:
 		Expect(code).To(Equal(http.StatusUnauthorized))
 	})
 
+	kubeletRootSpecs()
 	recordingSpecs()
 	lsmSpecs()
 

@@ -159,6 +159,7 @@ var _ = Describe("Least privilege", Ordered, func() {
 			{"patch", "apps", "daemonsets", ns, spod.DaemonSetName},
 			{"create", "apps", "daemonsets", ns, ""},
 			{"create", "apps", "deployments", ns, ""},
+			// selinuxd's, and those of kubelet roots no node uses any more.
 			{"delete", "apps", "daemonsets", ns, spod.SelinuxdDaemonSetName},
 			{"create", "", "secrets", ns, ""},
 			{"create", "", "services", ns, ""},
@@ -181,7 +182,7 @@ var _ = Describe("Least privilege", Ordered, func() {
 			{"create", "policy", "poddisruptionbudgets", "default", ""},
 			{"create", "monitoring.coreos.com", "servicemonitors", "default", ""},
 			{"create", "cert-manager.io", "certificates", "default", ""},
-			{"delete", "apps", "daemonsets", ns, spod.DaemonSetName},
+			{"delete", "apps", "daemonsets", "default", spod.DaemonSetName},
 			{"delete", "apps", "deployments", ns, "security-profiles-operator"},
 			{"patch", admission, mwc, "", "other"},
 			{"get", admission, mwc, "", "other"},
