@@ -18,12 +18,17 @@ const leaderElectionID = "security-profiles-operator-lock"
 // which is what makes the early release safe.
 func managerOptions(spodConfig spod.Config, metricsAddr, probeAddr string, leaderElect bool) ctrl.Options {
 	return ctrl.Options{
-		Scheme:                        scheme.New(),
-		Cache:                         cacheOptions(spodConfig.Namespace, spodConfig.WatchNamespace),
-		Metrics:                       metricsserving.Options(metricsAddr, ""),
-		HealthProbeBindAddress:        probeAddr,
-		LeaderElection:                leaderElect,
-		LeaderElectionID:              leaderElectionID,
+		Scheme:                 scheme.New(),
+		Cache:                  cacheOptions(spodConfig.Namespace, spodConfig.WatchNamespace),
+		Metrics:                metricsserving.Options(metricsAddr, ""),
+		HealthProbeBindAddress: probeAddr,
+		LeaderElection:         leaderElect,
+		LeaderElectionID:       leaderElectionID,
+		// The lease lives in the operator's namespace. Without this,
+		// controller-runtime reads the namespace from the in-cluster
+		// service account file, so a manager run outside a pod (by hand,
+		// in tests) could not elect a leader at all.
+		LeaderElectionNamespace:       spodConfig.Namespace,
 		LeaderElectionReleaseOnCancel: true,
 	}
 }

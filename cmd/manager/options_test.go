@@ -15,6 +15,9 @@ func TestManagerOptionsReleaseTheLease(t *testing.T) {
 	if !o.LeaderElection || o.LeaderElectionID != leaderElectionID {
 		t.Errorf("leader election %v with lease %q, want on with %q", o.LeaderElection, o.LeaderElectionID, leaderElectionID)
 	}
+	if o.LeaderElectionNamespace != "spo" {
+		t.Errorf("lease in namespace %q, want the operator's: outside a pod none could be elected", o.LeaderElectionNamespace)
+	}
 	if !o.LeaderElectionReleaseOnCancel {
 		t.Error("the lease is kept after a clean shutdown: LeaderElectionReleaseOnCancel is false")
 	}

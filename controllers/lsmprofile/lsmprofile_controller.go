@@ -133,7 +133,10 @@ func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg pro
 	if !changed {
 		return nil
 	}
-	if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+	// Against the version read: a merge patch replaces the conditions, so
+	// a pass on a stale cache must conflict (and be retried on the newer
+	// object) rather than rewrite them.
+	if err := r.client.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}

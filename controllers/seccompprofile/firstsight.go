@@ -20,7 +20,9 @@ func (r *Reconciler) firstSight(ctx context.Context, sp *seccompprofilev1beta1.S
 		before := sp.DeepCopy()
 		sp.Status.SetState(profilebasev1alpha1.StatePending, "Pending",
 			"not yet installed on every node; see the SecurityProfileNodeStatus objects", sp.Generation)
-		if err := r.Client.Status().Patch(ctx, sp, client.MergeFrom(before)); err != nil {
+		// Against the version read: a stale cache must not turn a status
+		// someone already wrote back into Pending.
+		if err := r.Client.Status().Patch(ctx, sp, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 			return client.IgnoreNotFound(err)
 		}
 	}

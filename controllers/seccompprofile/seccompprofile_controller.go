@@ -95,15 +95,15 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 		sp.Status.ActiveWorkloads = pods
 		changed = true
 	}
-	pruned := pruneAudited(sp)
-	if !changed && !pruned {
+	if pruned := pruneAudited(sp); !changed && !pruned {
 		return nil
 	}
-	// The log enricher of every node adds to status.auditedSyscalls; a
-	// write that replaces the list must not drop what one just added.
-	patch := client.MergeFrom(before)
-	if pruned {
-		patch = client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	}
+	// Always against the version this pass read: a merge patch replaces
+	// whole lists, so a pass that read a stale profile (a cache catching up
+	// after the API server restarted) would otherwise write its old
+	// conditions back with a new transition time, and the log enricher of
+	// every node adds to status.auditedSyscalls meanwhile. A conflict
+	// requeues the pass, which then reads the newer profile.
+	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
 	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, sp, patch))
 }
