@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +16,6 @@ import (
 	"github.com/securityprofiles/operator/test/envtest"
 	"github.com/securityprofiles/operator/test/require"
 )
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestStandaloneWithRecordingRunsBothRecorders starts the daemon by hand
 // with --with-recording against a real API server: besides installing
@@ -56,7 +36,7 @@ func TestStandaloneWithRecordingRunsBothRecorders(t *testing.T) {
 	cmd := exec.Command(bin, "--with-recording", "--health-probe-bind-address=0",
 		"--profile-storage-dir="+filepath.Join(dir, "storage"))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "NODE_NAME=node-s", "KUBELET_DIR="+filepath.Join(dir, "kubelet"))
-	out := &lockedBuffer{}
+	out := &buildtest.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	g.Expect(cmd.Start()).To(Succeed())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

@@ -41,7 +41,7 @@ func TestRecorderUnavailableIsReportedOnSpod(t *testing.T) {
 
 	cmd := exec.Command(bin, "bpf-recorder", "--host-proc=/proc", "--sidecar-metrics-dir="+filepath.Join(dir, "metrics"))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "NODE_NAME=node-x", "OPERATOR_NAMESPACE="+ns)
-	out := &lockedBuffer{}
+	out := &buildtest.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	g.Expect(cmd.Start()).To(Succeed())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

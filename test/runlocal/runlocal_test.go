@@ -1,39 +1,20 @@
 package runlocal
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 
+	"github.com/securityprofiles/operator/test/buildtest"
 	"github.com/securityprofiles/operator/test/envtest"
 )
-
-// syncBuffer collects the script's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestRunLocalProcessesUpAndDown(t *testing.T) {
 	g := NewWithT(t)
@@ -48,7 +29,7 @@ func TestRunLocalProcessesUpAndDown(t *testing.T) {
 		t.Fatalf("a run-local is already running from this clone; stop it with make run-local-processes-down")
 	}
 
-	out := &syncBuffer{}
+	out := &buildtest.Output{}
 	cmd := exec.Command(filepath.Join(root, "hack", "run-local-processes.sh"))
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = out, out

@@ -1,14 +1,12 @@
 package controlplanefaults
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/securityprofiles/operator/test/buildtest"
 	"github.com/securityprofiles/operator/test/require"
 )
 
@@ -34,26 +33,8 @@ exec "$@"`
 type manager struct {
 	name   string
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *buildtest.Output
 	exited chan struct{}
-}
-
-// lockedBuffer is a process's output, read while it is written.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startManager runs the manager binary as replica name. With leaderElect
@@ -68,7 +49,7 @@ func (c *cluster) startManager(t *testing.T, name string, leaderElect bool) *man
 	if leaderElect {
 		args = append(append(unshareArgs(t), "sh", "-c", replicaScript, "sh"), args...)
 	}
-	m := &manager{name: name, out: &lockedBuffer{}, exited: make(chan struct{})}
+	m := &manager{name: name, out: &buildtest.Output{}, exited: make(chan struct{})}
 	m.cmd = exec.Command(args[0], args[1:]...)
 	m.cmd.Env = env
 	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out

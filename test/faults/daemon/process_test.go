@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,24 +96,6 @@ func buildDaemon(t *testing.T) string {
 	return daemonBinary.path
 }
 
-// lockedBuffer collects the daemon's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // node is one fake node: a Node object, a kubelet root and the profile
 // storage the real daemon binary manages for it.
 type node struct {
@@ -127,7 +108,7 @@ type node struct {
 	env        *envtest.Env
 
 	cmd *exec.Cmd
-	out *lockedBuffer
+	out *buildtest.Output
 }
 
 // newNode creates the Node object, a namespace for the test's profiles
@@ -145,7 +126,7 @@ func newNode(t *testing.T, name, storage string) *node {
 		storage = filepath.Join(dir, "storage")
 	}
 	n := &node{name: name, storage: storage, kubeletDir: filepath.Join(dir, "kubelet"),
-		kubeconfig: filepath.Join(dir, "kubeconfig"), bin: bin, env: env, out: &lockedBuffer{}}
+		kubeconfig: filepath.Join(dir, "kubeconfig"), bin: bin, env: env, out: &buildtest.Output{}}
 	if err := env.Kubeconfig(n.kubeconfig); err != nil {
 		t.Fatal(err)
 	}

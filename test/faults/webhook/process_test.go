@@ -16,13 +16,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/securityprofiles/operator/internal/selfsignedcerts"
+	"github.com/securityprofiles/operator/test/buildtest"
 )
 
 // webhookProcess is the real webhook binary, started and SIGKILLed by the
@@ -36,7 +35,7 @@ type webhookProcess struct {
 	probePort  int
 	cmd        *exec.Cmd
 	exited     chan struct{}
-	out        *lockedBuffer
+	out        *buildtest.Output
 }
 
 // newWebhookProcess writes a serving certificate for 127.0.0.1 into a
@@ -52,7 +51,7 @@ func newWebhookProcess(t *testing.T, bin, kubeconfig string) (*webhookProcess, [
 		}
 	}
 	w := &webhookProcess{bin: bin, kubeconfig: kubeconfig, certDir: dir,
-		port: freePort(t), probePort: freePort(t), out: &lockedBuffer{}}
+		port: freePort(t), probePort: freePort(t), out: &buildtest.Output{}}
 	t.Cleanup(func() {
 		w.kill(t, func() {})
 		if t.Failed() {
@@ -177,22 +176,4 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects the child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
