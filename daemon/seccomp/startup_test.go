@@ -70,7 +70,7 @@ var _ = Describe("A daemon starting on a node", func() {
 			writeStorage(n, rel, "{}\n")
 		}
 
-		startRestrictedDaemon(n, watched, operator)
+		_ = startRestrictedDaemon(n, watched, operator)
 		for _, rel := range strays {
 			Eventually(filepath.Join(n.storageDir, rel), timeout).ShouldNot(BeAnExistingFile())
 		}

@@ -60,12 +60,12 @@ func newNode(ctx context.Context) simNode {
 
 // startDaemon starts n's daemon the way spod does and stops it when the
 // spec ends.
-func startDaemon(n simNode) { startRestrictedDaemon(n, "", "") }
+func startDaemon(n simNode) { _ = startRestrictedDaemon(n, "", "") }
 
 // startRestrictedDaemon starts n's daemon as the namespaced install does
 // (RESTRICT_TO_NAMESPACE=watch), or for every namespace when watch is
-// empty, and stops it when the spec ends.
-func startRestrictedDaemon(n simNode, watch, operator string) {
+// empty, stops it when the spec ends, and returns its manager.
+func startRestrictedDaemon(n simNode, watch, operator string) ctrl.Manager {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := agent.Config{NodeName: n.name, KubeletDir: n.kubeletDir, StorageDir: n.storageDir, ProcDir: "/proc",
 		WatchNamespace: watch, OperatorNamespace: operator}
@@ -84,6 +84,7 @@ func startRestrictedDaemon(n simNode, watch, operator string) {
 		cancel()
 		<-done
 	})
+	return mgr
 }
 
 // newNamespace creates a namespace for one spec.

@@ -13,6 +13,7 @@ import (
 	"github.com/securityprofiles/operator/daemon/nodestatus"
 	"github.com/securityprofiles/operator/test/buildtest"
 	"github.com/securityprofiles/operator/test/envtest"
+	"github.com/securityprofiles/operator/test/require"
 )
 
 // nodeNames are the cluster's nodes. Every fault's profiles must be
@@ -36,7 +37,8 @@ type cluster struct {
 // one after another: the API server restart would disturb anything else.
 // Each fault has its own namespace and its own manager processes.
 func TestControlPlaneFaults(t *testing.T) {
-	if testing.Short() {
+	// -short skips it on a developer's machine, never under CI=true.
+	if testing.Short() && !require.InCI() {
 		t.Skip("runs the manager binary against a control plane; skipped with -short")
 	}
 	// The test's clients log nothing worth reading; the managers' output

@@ -1,4 +1,4 @@
-package agent_test
+package seccomp_test
 
 import (
 	"path/filepath"
@@ -18,24 +18,23 @@ import (
 // A namespaced install (RESTRICT_TO_NAMESPACE) may share its nodes with
 // other installs of the operator restricted to other namespaces: the
 // objects below in "other" are theirs.
-var _ = Describe("A daemon restricted to one namespace", func() {
+var _ = Describe("A daemon restricted to one namespace (agent.Config.CacheOptions)", func() {
 	It("installs that namespace's profiles and caches nothing of other namespaces", func(ctx SpecContext) {
 		watched, other, operator := newNamespace(ctx), newNamespace(ctx), newNamespace(ctx)
-		cfg := newNode(ctx)
-		cfg.WatchNamespace, cfg.OperatorNamespace = watched, operator
+		n := newNode(ctx)
 
 		// Everything exists before the daemon starts, so the cache's first
 		// sync decides, once and for all, what it holds.
 		for _, ns := range []string{watched, other} {
 			Expect(env.Client.Create(ctx, newProfile(ns, "app"))).To(Succeed())
 		}
-		Expect(env.Client.Create(ctx, foreignStatus(other, "app", cfg.NodeName))).To(Succeed())
-		Expect(env.Client.Create(ctx, newPod(watched, "on-node", cfg.NodeName))).To(Succeed())
+		Expect(env.Client.Create(ctx, foreignStatus(other, "app", n.name))).To(Succeed())
+		Expect(env.Client.Create(ctx, newPod(watched, "on-node", n.name))).To(Succeed())
 		Expect(env.Client.Create(ctx, newPod(watched, "elsewhere", "another-node"))).To(Succeed())
-		Expect(env.Client.Create(ctx, newPod(other, "on-node", cfg.NodeName))).To(Succeed())
+		Expect(env.Client.Create(ctx, newPod(other, "on-node", n.name))).To(Succeed())
 
-		mgr := startDaemon(cfg)
-		Eventually(filepath.Join(cfg.StorageDir, watched, "app.json"), timeout).Should(BeAnExistingFile())
+		mgr := startRestrictedDaemon(n, watched, operator)
+		Eventually(filepath.Join(n.storageDir, watched, "app.json"), timeout).Should(BeAnExistingFile())
 
 		// The reconcilers act on what the cache delivers: a profile it
 		// does not hold is never installed here. (Its file not being
@@ -56,19 +55,6 @@ var _ = Describe("A daemon restricted to one namespace", func() {
 		Expect(keysOf(pods.Items)).To(ConsistOf(watched + "/on-node"))
 	})
 })
-
-func newProfile(ns, name string) *seccompprofilev1beta1.SeccompProfile {
-	return &seccompprofilev1beta1.SeccompProfile{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: seccompprofilev1beta1.SeccompProfileSpec{
-			DefaultAction: seccompprofilev1beta1.ActionErrno,
-			Syscalls: []seccompprofilev1beta1.Syscall{{
-				Action: seccompprofilev1beta1.ActionAllow,
-				Names:  []seccompprofilev1beta1.SyscallName{"exit", "exit_group"},
-			}},
-		},
-	}
-}
 
 // foreignStatus is the node status another install's daemon on node
 // wrote for its profile.
