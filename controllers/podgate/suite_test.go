@@ -16,6 +16,7 @@ import (
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/podgate"
 	"github.com/securityprofiles/operator/controllers/spod"
+	"github.com/securityprofiles/operator/internal/podcache"
 	"github.com/securityprofiles/operator/test/envtest"
 )
 
@@ -52,6 +53,7 @@ var _ = BeforeSuite(func() {
 	// fails the suite instead of being logged and retried.
 	opts := env.ManagerOptions()
 	opts.Cache = cache.Options{ByObject: spod.CacheOptions(operatorNamespace)}
+	opts.Cache.ByObject[&corev1.Pod{}] = cache.ByObject{Transform: podcache.Manager(operatorNamespace)}
 	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&podgate.Reconciler{

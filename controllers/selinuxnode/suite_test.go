@@ -13,12 +13,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/selinuxnode"
 	"github.com/securityprofiles/operator/controllers/spod"
+	"github.com/securityprofiles/operator/internal/podcache"
 	"github.com/securityprofiles/operator/test/envtest"
 )
 
@@ -51,7 +53,10 @@ var _ = BeforeSuite(func() {
 	Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
 	daemonSet = newDaemonSet(operatorNamespace)
 
-	mgr, err := ctrl.NewManager(env.Config, env.ManagerOptions())
+	// Pods are cached as cmd/manager caches them.
+	opts := env.ManagerOptions()
+	opts.Cache = cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Pod{}: {Transform: podcache.Manager(operatorNamespace)}}}
+	mgr, err := ctrl.NewManager(env.Config, opts)
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&selinuxnode.Reconciler{
 		Client:            mgr.GetClient(),
