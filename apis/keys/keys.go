@@ -17,16 +17,15 @@ const (
 	EnableRecordingLabel = Prefix + "enable-recording"
 )
 
-// Labels on SecurityProfileNodeStatus objects and recorded profiles.
+// Labels on SecurityProfileNodeStatus objects (node-name) and recorded
+// profiles.
 const (
 	// ProfileIDLabel identifies a profile within its namespace as "<Kind>-<name>"
 	// (recorded partial profiles: "<Kind>-<recording>-<container>-<suffix>").
+	// Node statuses of the earlier one-per-profile shape carried it too.
 	ProfileIDLabel = Prefix + "profile-id"
 	// NodeNameLabel names the node a SecurityProfileNodeStatus describes.
 	NodeNameLabel = Prefix + "node-name"
-	// ProfileStateLabel mirrors a SecurityProfileNodeStatus's state so
-	// aggregations can select by it.
-	ProfileStateLabel = Prefix + "profile-state"
 	// RecordingIDLabel names the ProfileRecording a profile came from.
 	RecordingIDLabel = Prefix + "recording-id"
 	// PartialLabel marks a per-container recorded profile that waits to be

@@ -61,8 +61,16 @@ var _ = Describe("AppArmorProfile", func() {
 			policyValid(p, metav1.ConditionTrue, lsmprofile.ReasonPolicyValid),
 			haveState(profilebasev1alpha1.StatePending, "Pending")))
 
-		reportFromNodes(ctx, "AppArmorProfile", p.Namespace, p.Name, profilebasev1alpha1.StateInstalled)
-		Eventually(appArmorStatus(ctx, p)).WithTimeout(timeout).Should(haveState(profilebasev1alpha1.StateInstalled, "Installed"))
+		pending := profilebasev1alpha1.NodeState{Status: profilebasev1alpha1.StatePending, Reason: "Pending", Message: "the node has not reported"}
+		a, b := pending, pending
+		a.Node, b.Node = nodes[0], nodes[1]
+		Eventually(appArmorStatus(ctx, p)).WithTimeout(timeout).Should(HaveField("Nodes",
+			Equal(&profilebasev1alpha1.NodeSummary{Total: 2, NotInstalled: []profilebasev1alpha1.NodeState{a, b}})))
+
+		reportFromNodes(ctx, "AppArmorProfile", p, profilebasev1alpha1.StateInstalled)
+		Eventually(appArmorStatus(ctx, p)).WithTimeout(timeout).Should(And(
+			haveState(profilebasev1alpha1.StateInstalled, "Installed"),
+			HaveField("Nodes", Equal(&profilebasev1alpha1.NodeSummary{Total: 2, Installed: 2}))))
 	})
 
 	It("refuses a syntax error and a policy named unlike the object, for the generation that has them", func(ctx SpecContext) {

@@ -35,10 +35,14 @@ import (
 // with the nodes, and the in-use finalizer on while pods use them.
 type Reconciler struct {
 	client client.Client
-	events events.EventRecorder
-	kind   kind
+	// apiReader reads from the API server itself (see profilestate.Gather).
+	apiReader client.Reader
+	events    events.EventRecorder
+	kind      kind
 	// operatorNamespace holds spod.
 	operatorNamespace string
+	// pacer spaces out writes of node counts alone.
+	pacer profilestate.Pacer
 }
 
 // Reconcile adds the in-use finalizer, releases a deleted profile no pod
@@ -48,6 +52,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	err := r.client.Get(ctx, req.NamespacedName, obj)
 	if apierrors.IsNotFound(err) {
 		r.kind.checker.forget(req.NamespacedName)
+		r.pacer.Forget(req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if err != nil {
@@ -66,50 +71,53 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if deleting && len(pods) == 0 {
 		return ctrl.Result{}, r.release(ctx, obj)
 	}
-	return ctrl.Result{}, r.reconcileStatus(ctx, obj, pods, deleting)
+	return r.reconcileStatus(ctx, obj, pods, deleting)
 }
 
 // reconcileStatus validates the profile (not while it is being deleted:
 // nodes keep what they have until the pods are gone), adds up its node
 // states and writes the result. An invalid profile ends in a terminal
 // error, an unvalidated one in an error retried with backoff.
-func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pods []string, deleting bool) error {
-	nodes, statuses, err := profilestate.Gather(ctx, r.client, nodeStatusIndex, string(r.kind.name), client.ObjectKeyFromObject(obj))
+func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pods []string, deleting bool) (ctrl.Result, error) {
+	nodes, statuses, err := profilestate.Gather(ctx, r.client, r.apiReader, string(r.kind.name), obj)
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
 	agg := profilestate.Decide(profilestate.NodeNames(nodes), statuses, deleting, len(pods), profilestate.PartialOf(obj.GetLabels()))
 	var v *verdict
 	if !deleting {
 		got, err := r.kind.checker.check(ctx, obj)
 		if err != nil {
-			return fmt.Errorf("validate %s %s: %w", r.kind.name, client.ObjectKeyFromObject(obj), err)
+			return ctrl.Result{}, fmt.Errorf("validate %s %s: %w", r.kind.name, client.ObjectKeyFromObject(obj), err)
 		}
 		v = &got
+		summary := agg.Nodes
 		agg = decide(agg, got, r.kind.view(obj).disabled)
 		if agg, err = r.explainPending(ctx, agg, len(statuses)); err != nil {
-			return err
+			return ctrl.Result{}, err
 		}
+		agg.Nodes = summary
 	}
-	if err := r.writeStatus(ctx, obj, agg, pods, v); err != nil {
-		return err
+	res, err := r.writeStatus(ctx, obj, agg, pods, v)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	switch {
 	case v == nil:
-		return nil
+		return res, nil
 	case v.invalid():
-		return reconcile.TerminalError(errors.New(v.reason + ": " + v.message))
+		return ctrl.Result{}, reconcile.TerminalError(errors.New(v.reason + ": " + v.message))
 	case v.unchecked != nil:
-		return fmt.Errorf("validate %s %s: %w", r.kind.name, client.ObjectKeyFromObject(obj), v.unchecked)
+		return ctrl.Result{}, fmt.Errorf("validate %s %s: %w", r.kind.name, client.ObjectKeyFromObject(obj), v.unchecked)
 	}
-	return nil
+	return res, nil
 }
 
 // writeStatus patches the status once, and only when it changed. A
 // verdict (nil while deleting) that refuses the profile is also reported
 // as a Warning Event, once per generation: when the condition carrying it
 // changes.
-func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg profilestate.Aggregate, pods []string, v *verdict) error {
+func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg profilestate.Aggregate, pods []string, v *verdict) (ctrl.Result, error) {
 	before := obj.DeepCopyObject().(client.Object)
 	st := r.kind.view(obj)
 	gen := obj.GetGeneration()
@@ -130,22 +138,25 @@ func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg pro
 			changed = true
 		}
 	}
-	if !changed {
-		return nil
+	key := client.ObjectKeyFromObject(obj)
+	write, wait := r.pacer.Apply(key, st.status, agg.Nodes, changed)
+	if !write {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	// Against the version read: a merge patch replaces the conditions, so
 	// a pass on a stale cache must conflict (and be retried on the newer
 	// object) rather than rewrite them.
 	if err := r.client.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil
+			return ctrl.Result{}, nil
 		}
-		return fmt.Errorf("write %s status: %w", r.kind.name, err)
+		return ctrl.Result{}, fmt.Errorf("write %s status: %w", r.kind.name, err)
 	}
+	r.pacer.Wrote(key)
 	if v != nil && v.warning() != "" {
 		r.warn(obj, r.kind.view(before).status, st.status, verdictCondition, *v)
 	}
-	return nil
+	return ctrl.Result{}, nil
 }
 
 // warn sends the Warning Event of a refusing verdict when the condition

@@ -65,7 +65,7 @@ var _ = Describe("SelinuxProfile", func() {
 		out, err := kubectl("wait", "--for=condition=ready", "selinuxprofile", "nginx-secure", "--timeout=1s")
 		Expect(err).To(HaveOccurred(), "not ready before the nodes report: %s", out)
 
-		reportFromNodes(ctx, "SelinuxProfile", p.Namespace, p.Name, profilebasev1alpha1.StateInstalled)
+		reportFromNodes(ctx, "SelinuxProfile", p, profilebasev1alpha1.StateInstalled)
 		Eventually(selinuxStatus(ctx, p)).WithTimeout(timeout).Should(haveState(profilebasev1alpha1.StateInstalled, "Installed"))
 		Expect(p.Status.ReadyCondition().Status).To(Equal(metav1.ConditionTrue))
 		Expect(p.Status.ReadyCondition().ObservedGeneration).To(Equal(p.Generation))
@@ -148,7 +148,7 @@ var _ = Describe("RawSelinuxProfile", func() {
 			Spec:       selinuxprofilev1alpha2.RawSelinuxProfileSpec{Policy: "(blockinherit container)\n(allow process var_log_t (dir (open read)))"},
 		}
 		Expect(env.Client.Create(ctx, valid)).To(Succeed())
-		reportFromNodes(ctx, "RawSelinuxProfile", ns, valid.Name, profilebasev1alpha1.StateInstalled)
+		reportFromNodes(ctx, "RawSelinuxProfile", valid, profilebasev1alpha1.StateInstalled)
 		Eventually(rawStatus(ctx, valid)).WithTimeout(timeout).Should(haveState(profilebasev1alpha1.StateInstalled, "Installed"))
 		Expect(valid.Status.Usage).To(Equal("errorlogger_" + ns + ".process"))
 	})

@@ -30,9 +30,6 @@ import (
 // Field indexes, named apart from the other controllers' (a manager
 // refuses a name twice).
 const (
-	// nodeStatusIndex files node statuses by profile, see
-	// profilestate.IndexNodeStatuses.
-	nodeStatusIndex = "spo.lsmProfile"
 	// selinuxPodIndex files pods by "<namespace>/<name>" of the
 	// SelinuxProfiles and RawSelinuxProfiles whose type they use.
 	selinuxPodIndex = "spo.selinuxProfiles"
@@ -64,7 +61,7 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 	c := mgr.GetClient()
 	newReconciler := func(k kind) *Reconciler {
-		r := &Reconciler{client: c, kind: k, operatorNamespace: cfg.OperatorNamespace}
+		r := &Reconciler{client: c, apiReader: mgr.GetAPIReader(), kind: k, operatorNamespace: cfg.OperatorNamespace}
 		r.events = mgr.GetEventRecorder(r.controllerName() + "-controller")
 		return r
 	}
@@ -107,9 +104,6 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 }
 
 func registerIndexes(ctx context.Context, idx client.FieldIndexer) error {
-	if err := profilestate.IndexNodeStatuses(ctx, idx, nodeStatusIndex); err != nil {
-		return err
-	}
 	byProfile := func(of func(*corev1.Pod) []types.NamespacedName) client.IndexerFunc {
 		return func(o client.Object) []string {
 			var out []string
@@ -149,7 +143,7 @@ func (r *Reconciler) builder(mgr ctrl.Manager) *builder.Builder {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(r.controllerName()).
 		For(r.kind.newObject()).
-		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, handler.EnqueueRequestsFromMapFunc(r.profileOfStatus)).
+		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, profilestate.NodeStatusChanges(string(r.kind.name))).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.profilesOfPod)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.allProfiles), builder.WithPredicates(createdOrDeleted))
 }
@@ -167,14 +161,6 @@ func allowedSystemProfilesChanged(e event.UpdateEvent) bool {
 	old, ok1 := e.ObjectOld.(*spodv1alpha1.SecurityProfilesOperatorDaemon)
 	cur, ok2 := e.ObjectNew.(*spodv1alpha1.SecurityProfilesOperatorDaemon)
 	return !ok1 || !ok2 || !slices.Equal(old.Spec.SelinuxOpts.AllowedSystemProfiles, cur.Spec.SelinuxOpts.AllowedSystemProfiles)
-}
-
-func (r *Reconciler) profileOfStatus(_ context.Context, o client.Object) []reconcile.Request {
-	s := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus)
-	if s.ProfileKind != r.kind.name {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.ProfileName}}}
 }
 
 func (r *Reconciler) profilesOfPod(_ context.Context, o client.Object) []reconcile.Request {

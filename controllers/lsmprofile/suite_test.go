@@ -2,7 +2,7 @@ package lsmprofile_test
 
 import (
 	"context"
-	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	spodv1alpha1 "github.com/securityprofiles/operator/apis/spod/v1alpha1"
@@ -105,16 +106,38 @@ func haveState(state profilebasev1alpha1.ProfileState, reason string) OmegaMatch
 		}, Equal(reason)))
 }
 
-// reportFromNodes writes, as every node's daemon would, the node statuses
-// of a profile.
-func reportFromNodes(ctx context.Context, kind nodestatusv1alpha1.ProfileKind, namespace, name string, state profilebasev1alpha1.ProfileState) {
+// reportFromNodes records, as every node's daemon would, the nodes' state
+// of a profile: an entry with the profile's UID in the node's status of
+// the namespace, one object per node, named after it.
+func reportFromNodes(ctx context.Context, kind nodestatusv1alpha1.ProfileKind, profile client.Object, state profilebasev1alpha1.ProfileState) {
+	Expect(profile.GetUID()).NotTo(BeEmpty(), "report on a created profile")
+	entry := nodestatusv1alpha1.ProfileNodeState{Kind: kind, Name: profile.GetName(), UID: profile.GetUID(),
+		Status: state, Reason: string(state)}
 	for _, n := range nodes {
-		s := &nodestatusv1alpha1.SecurityProfileNodeStatus{
-			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: strings.ToLower(string(kind)) + "-" + name + "-" + n},
-			NodeName:   n, ProfileKind: kind, ProfileName: name,
-		}
+		s := &nodestatusv1alpha1.SecurityProfileNodeStatus{ObjectMeta: metav1.ObjectMeta{Namespace: profile.GetNamespace(), Name: n}}
 		_, err := ctrl.CreateOrUpdate(ctx, env.Client, s, func() error {
-			s.Status, s.Reason = state, string(state)
+			s.NodeName = n
+			s.Labels = map[string]string{keys.NodeNameLabel: n}
+			i, found := slices.BinarySearchFunc(s.Profiles, entry, func(a, b nodestatusv1alpha1.ProfileNodeState) int {
+				switch {
+				case nodestatusv1alpha1.Less(&a, &b):
+					return -1
+				case nodestatusv1alpha1.Less(&b, &a):
+					return 1
+				}
+				return 0
+			})
+			if found {
+				s.Profiles[i] = entry
+			} else {
+				s.Profiles = slices.Insert(s.Profiles, i, entry)
+			}
+			s.ProfileCount, s.InstalledCount = int32(len(s.Profiles)), 0
+			for _, e := range s.Profiles {
+				if e.Status == profilebasev1alpha1.StateInstalled {
+					s.InstalledCount++
+				}
+			}
 			return nil
 		})
 		Expect(err).NotTo(HaveOccurred())

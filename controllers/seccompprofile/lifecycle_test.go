@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
@@ -188,24 +189,114 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 		sp := newProfile(ns, "nodes", seccompprofilev1beta1.ActionLog, "")
 		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), sp)).To(Succeed())
 
 		// A node without a daemon holds the profile back...
 		extra := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-gone"}}
 		Expect(env.Client.Create(ctx(), extra)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StatePending))
-		stale := &nodestatusv1alpha1.SecurityProfileNodeStatus{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "seccompprofile-nodes-node-gone"},
-			NodeName:   "node-gone", ProfileKind: "SeccompProfile", ProfileName: "nodes",
-			Status: profilebasev1alpha1.StateError, Reason: "CannotSaveSeccompProfile",
-		}
+		stale := perNodeStatus(ns, "node-gone", nodestatusv1alpha1.ProfileNodeState{
+			Kind: "SeccompProfile", Name: "nodes", UID: sp.UID,
+			Status: profilebasev1alpha1.StateError, Reason: "CannotSaveSeccompProfile", Message: "disk full",
+		})
 		Expect(env.Client.Create(ctx(), stale)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateError))
+		Eventually(nodeSummary(sp), timeout).Should(Equal(&profilebasev1alpha1.NodeSummary{Total: 4, Installed: 3,
+			NotInstalled: []profilebasev1alpha1.NodeState{{Node: "node-gone", Status: profilebasev1alpha1.StateError,
+				Reason: "CannotSaveSeccompProfile", Message: "disk full"}}}))
 
 		// ...until it leaves: then its status is cleaned up.
 		Expect(env.Client.Delete(ctx(), extra)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(nodeSummary(sp), timeout).Should(Equal(&profilebasev1alpha1.NodeSummary{Total: 3, Installed: 3}))
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(stale), stale))
 		}, timeout).Should(BeTrue())
 	})
+
+	It("deletes node statuses of the earlier one-per-profile shape", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "reshaped", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), sp)).To(Succeed())
+		// What a daemon of the earlier shape left, as the current schema
+		// reads it: named after the profile, not the node, and listing
+		// nothing.
+		old := perNodeStatus(ns, "node-a")
+		old.Name = "seccompprofile-reshaped-node-a"
+		Expect(env.Client.Create(ctx(), old)).To(Succeed())
+		// Any change to the profile makes the manager look again.
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), sp)).To(Succeed())
+		before := sp.DeepCopy()
+		sp.Annotations = map[string]string{"example.com/touched": "yes"}
+		Expect(env.Client.Patch(ctx(), sp, client.MergeFrom(before))).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(old), old))
+		}, timeout).Should(BeTrue())
+		Expect(state(sp)(Default)).To(Equal(profilebasev1alpha1.StateInstalled))
+	})
+
+	It("never counts a state recorded for an earlier profile of the same name", func() {
+		ns := newNamespace(ctx())
+		extra := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-stale"}}
+		Expect(env.Client.Create(ctx(), extra)).To(Succeed())
+		DeferCleanup(func() { Expect(client.IgnoreNotFound(env.Client.Delete(ctx(), extra))).To(Succeed()) })
+
+		first := newProfile(ns, "again", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), first)).To(Succeed())
+		Eventually(state(first), timeout).Should(Equal(profilebasev1alpha1.StatePending))
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(first), first)).To(Succeed())
+		// The node without a daemon reports the first profile Installed...
+		stale := perNodeStatus(ns, extra.Name, nodestatusv1alpha1.ProfileNodeState{
+			Kind: "SeccompProfile", Name: "again", UID: first.UID, Status: profilebasev1alpha1.StateInstalled, Reason: "ProfileInstalled"})
+		Expect(env.Client.Create(ctx(), stale)).To(Succeed())
+		Eventually(state(first), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Expect(env.Client.Delete(ctx(), first)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(env.Client.Get(ctx(), client.ObjectKeyFromObject(first), first))
+		}, timeout).Should(BeTrue())
+
+		// ...and never says anything about the profile made anew.
+		second := newProfile(ns, "again", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), second)).To(Succeed())
+		Expect(second.UID).NotTo(Equal(first.UID))
+		Eventually(nodeSummary(second), timeout).Should(Equal(&profilebasev1alpha1.NodeSummary{Total: 4, Installed: 3,
+			NotInstalled: []profilebasev1alpha1.NodeState{{Node: extra.Name, Status: profilebasev1alpha1.StatePending,
+				Reason: "Pending", Message: "the node has not reported"}}}))
+		Consistently(state(second), 2*time.Second, 250*time.Millisecond).Should(Equal(profilebasev1alpha1.StatePending))
+		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(stale), stale)).To(Succeed())
+		Expect(stale.Find("SeccompProfile", "again").UID).To(Equal(first.UID), "the entry is still there, just not counted")
+
+		// Once the node reports the new profile, it counts.
+		stale.Profiles[0].UID = second.UID
+		Expect(env.Client.Update(ctx(), stale)).To(Succeed())
+		Eventually(state(second), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		Eventually(nodeSummary(second), timeout).Should(Equal(&profilebasev1alpha1.NodeSummary{Total: 4, Installed: 4}))
+	})
 })
+
+// perNodeStatus is a node status as the node's daemon writes it, for a node
+// that has none.
+func perNodeStatus(ns, node string, entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
+	installed := 0
+	for _, e := range entries {
+		if e.Status == profilebasev1alpha1.StateInstalled {
+			installed++
+		}
+	}
+	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node, Labels: map[string]string{keys.NodeNameLabel: node}},
+		NodeName:   node, Profiles: entries,
+		ProfileCount: int32(len(entries)), InstalledCount: int32(installed),
+	}
+}
+
+// nodeSummary reads a profile's status.nodes.
+func nodeSummary(sp *seccompprofilev1beta1.SeccompProfile) func(Gomega) *profilebasev1alpha1.NodeSummary {
+	return func(g Gomega) *profilebasev1alpha1.NodeSummary {
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		return got.Status.Nodes
+	}
+}

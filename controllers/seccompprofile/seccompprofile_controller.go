@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,6 +30,11 @@ type Reconciler struct {
 	Client client.Client
 	// Events, when set, reports what the annotation did.
 	Events events.EventRecorder
+	// APIReader reads from the API server itself (see profilestate.Gather);
+	// SetupWithManager sets the manager's when nil.
+	APIReader client.Reader
+	// pacer spaces out writes of node counts alone.
+	pacer profilestate.Pacer
 }
 
 // Reconcile gathers the nodes, node statuses and pods of a profile, then
@@ -36,6 +42,9 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	sp := &seccompprofilev1beta1.SeccompProfile{}
 	if err := r.Client.Get(ctx, req.NamespacedName, sp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.pacer.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	deleting := !sp.DeletionTimestamp.IsZero()
@@ -57,13 +66,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	agg := profilestate.Decide(nodes, statuses, deleting, len(pods), profilestate.PartialOf(sp.Labels))
-	return ctrl.Result{}, r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
+	return r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
 }
 
 // nodeStates returns the names and kubelet roots (see KubeletRoot) of the
 // existing nodes and the profile's node statuses of those nodes.
-func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) (nodes, roots []string, _ []nodestatusv1alpha1.SecurityProfileNodeStatus, _ error) {
-	all, statuses, err := profilestate.Gather(ctx, r.Client, nodeStatusIndex, kind, client.ObjectKeyFromObject(sp))
+func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) (nodes, roots []string, _ map[string]nodestatusv1alpha1.ProfileNodeState, _ error) {
+	all, statuses, err := profilestate.Gather(ctx, r.Client, r.APIReader, kind, sp)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -83,8 +92,9 @@ func (r *Reconciler) release(ctx context.Context, sp *seccompprofilev1beta1.Secc
 	return client.IgnoreNotFound(r.Client.Patch(ctx, sp, patch))
 }
 
-// writeStatus patches the status once, and only when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg profilestate.Aggregate, pods []string, nodePath string) error {
+// writeStatus patches the status once, and only when it changed; a change
+// of the node counts alone waits its turn (see profilestate.Pacer).
+func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg profilestate.Aggregate, pods []string, nodePath string) (ctrl.Result, error) {
 	before := sp.DeepCopy()
 	changed := sp.Status.SetState(agg.State, agg.Reason, agg.Message, sp.Generation)
 	path := podprofiles.LocalhostPath(sp.Namespace, sp.Name)
@@ -95,8 +105,13 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 		sp.Status.ActiveWorkloads = pods
 		changed = true
 	}
-	if pruned := pruneAudited(sp); !changed && !pruned {
-		return nil
+	if pruneAudited(sp) {
+		changed = true
+	}
+	key := client.ObjectKeyFromObject(sp)
+	write, wait := r.pacer.Apply(key, &sp.Status.StatusBase, agg.Nodes, changed)
+	if !write {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	// Always against the version this pass read: a merge patch replaces
 	// whole lists, so a pass that read a stale profile (a cache catching up
@@ -105,5 +120,9 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 	// every node adds to status.auditedSyscalls meanwhile. A conflict
 	// requeues the pass, which then reads the newer profile.
 	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-	return client.IgnoreNotFound(r.Client.Status().Patch(ctx, sp, patch))
+	if err := r.Client.Status().Patch(ctx, sp, patch); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	r.pacer.Wrote(key)
+	return ctrl.Result{}, nil
 }

@@ -121,11 +121,26 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		Expect(got.Status.ReadyCondition().Status).To(Equal(metav1.ConditionTrue))
 		Expect(got.Finalizers).To(ContainElement(keys.InUseFinalizer))
 
+		Expect(got.Status.Nodes).To(Equal(&profilebasev1alpha1.NodeSummary{Total: 3, Installed: 3}))
+		// One status per node, named after it and owned by it, listing
+		// this very profile (its UID) as Installed.
 		statuses := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
-		Expect(env.Client.List(ctx(), statuses, client.InNamespace(ns),
-			client.MatchingLabels{keys.ProfileIDLabel: "SeccompProfile-profile1", keys.ProfileStateLabel: "Installed"})).To(Succeed())
-		Expect(statuses.Items).To(HaveLen(3))
-		Expect(statuses.Items[0].OwnerReferences[0].UID).To(Equal(got.UID))
+		Eventually(func(g Gomega) {
+			g.Expect(env.Client.List(ctx(), statuses, client.InNamespace(ns))).To(Succeed())
+			g.Expect(statuses.Items).To(HaveLen(len(nodes)))
+			for _, s := range statuses.Items {
+				node := &corev1.Node{}
+				g.Expect(env.Client.Get(ctx(), client.ObjectKey{Name: s.NodeName}, node)).To(Succeed())
+				g.Expect(s.Name).To(Equal(node.Name))
+				g.Expect(s.Labels).To(Equal(map[string]string{keys.NodeNameLabel: node.Name}))
+				g.Expect(s.OwnerReferences).To(ConsistOf(metav1.OwnerReference{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}))
+				g.Expect(s.Profiles).To(ConsistOf(nodestatusv1alpha1.ProfileNodeState{
+					Kind: "SeccompProfile", Name: "profile1", UID: got.UID,
+					Status: profilebasev1alpha1.StateInstalled, Reason: "ProfileInstalled"}), s.Name)
+				g.Expect(s.ProfileCount).To(BeEquivalentTo(1))
+				g.Expect(s.InstalledCount).To(BeEquivalentTo(1))
+			}
+		}, timeout).Should(Succeed())
 
 		kubeconfig := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
 		Expect(env.Kubeconfig(kubeconfig)).To(Succeed())

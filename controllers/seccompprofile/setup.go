@@ -4,7 +4,6 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -27,13 +26,13 @@ const (
 	// podProfileIndex indexes pods by every operator profile they use, as
 	// "<namespace>/<name>", through its own path or its audit copy's.
 	podProfileIndex = "spo.seccompProfiles"
-	// nodeStatusIndex indexes node statuses by profile (see
-	// profilestate.IndexNodeStatuses).
-	nodeStatusIndex = "spo.profile"
 )
 
 // SetupWithManager registers the indexes, the controller and its watches.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &corev1.Pod{}, podProfileIndex, func(o client.Object) []string {
 		var keys []string
@@ -44,14 +43,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}); err != nil {
 		return err
 	}
-	if err := profilestate.IndexNodeStatuses(ctx, idx, nodeStatusIndex); err != nil {
-		return err
-	}
 	eventmapper.Track(controllerName)
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(controllerName).
 		For(&seccompprofilev1beta1.SeccompProfile{}).
-		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, handler.EnqueueRequestsFromMapFunc(profileOfStatus)).
+		Watches(&nodestatusv1alpha1.SecurityProfileNodeStatus{}, profilestate.NodeStatusChanges(kind)).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(profilesOfPod)).
 		// Only arrivals, departures and kubelet root changes (status.path)
 		// matter, not every heartbeat.
@@ -60,14 +56,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 				return KubeletRoot(e.ObjectOld.GetLabels()) != KubeletRoot(e.ObjectNew.GetLabels())
 			}})).
 		Complete(r)
-}
-
-func profileOfStatus(_ context.Context, o client.Object) []reconcile.Request {
-	s := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus)
-	if s.ProfileKind != kind {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.ProfileName}}}
 }
 
 func profilesOfPod(_ context.Context, o client.Object) []reconcile.Request {

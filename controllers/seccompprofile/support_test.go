@@ -14,12 +14,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/securityprofiles/operator/apis/keys"
-	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 	"github.com/securityprofiles/operator/daemon/agent"
 	"github.com/securityprofiles/operator/daemon/nodestatus"
+	daemonseccomp "github.com/securityprofiles/operator/daemon/seccomp"
 )
 
 // counter reads a daemon counter from controller-runtime's registry, which
@@ -75,6 +74,8 @@ var _ = Describe("A node without seccomp", Ordered, func() {
 		stop  context.CancelFunc
 		node  simNode
 		nodeO *corev1.Node
+		// procDir is the node's empty /proc.
+		procDir string
 	)
 
 	BeforeAll(func() {
@@ -89,9 +90,10 @@ var _ = Describe("A node without seccomp", Ordered, func() {
 		mgr, err := ctrl.NewManager(env.Config, opts)
 		Expect(err).NotTo(HaveOccurred())
 		// An empty /proc: no /proc/sys/kernel/seccomp/actions_avail.
+		procDir = GinkgoT().TempDir()
 		Expect(agent.Setup(dctx, mgr, mgr.GetAPIReader(), agent.Config{
 			NodeName: node.name, KubeletDir: node.kubeletDir, StorageDir: node.storageDir,
-			ProcDir: GinkgoT().TempDir(), OperatorNamespace: operatorNamespace,
+			ProcDir: procDir, OperatorNamespace: operatorNamespace,
 		})).To(Succeed())
 		go func() {
 			defer GinkgoRecover()
@@ -110,14 +112,37 @@ var _ = Describe("A node without seccomp", Ordered, func() {
 		sp := newProfile(ns, "unsupported", seccompprofilev1beta1.ActionLog, "")
 		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateError))
-		st := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
-		Expect(env.Client.Get(ctx(), client.ObjectKey{Namespace: ns, Name: nodestatus.Name("SeccompProfile", "unsupported", "node-noseccomp")}, st)).To(Succeed())
-		Expect(st.Reason).To(Equal("SeccompNotSupportedOnNode"))
-		Expect(st.Labels[keys.ProfileStateLabel]).To(Equal("Error"))
+		Eventually(func(g Gomega) {
+			got, err := nodestatus.Lookup(ctx(), env.Client, ns, node.name, "SeccompProfile", "unsupported")
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(got).NotTo(BeNil())
+			g.Expect(got.Status).To(Equal(profilebasev1alpha1.StateError))
+			g.Expect(got.Reason).To(Equal("SeccompNotSupportedOnNode"))
+		}, timeout).Should(Succeed())
 		_, err := os.Stat(profilePath(node, ns, "unsupported"))
 		Expect(err).To(MatchError(os.ErrNotExist))
 		// The nodes that support seccomp still installed it.
 		Expect(fileOn(nodes[0], sp)()).NotTo(BeEmpty())
 		Expect(counter("security_profiles_operator_seccomp_profile_error_total", "reason", "SeccompNotSupportedOnNode")).To(BeNumerically(">", before))
+	})
+
+	It("names the node in the profile's status.nodes and Ready condition", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "listed", seccompprofilev1beta1.ActionLog, "")
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		why := daemonseccomp.CheckSupport(procDir)
+		Expect(why).To(HaveOccurred())
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Eventually(func(g Gomega) *profilebasev1alpha1.NodeSummary {
+			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+			return got.Status.Nodes
+		}, timeout).Should(Equal(&profilebasev1alpha1.NodeSummary{Total: 4, Installed: 3, NotInstalled: []profilebasev1alpha1.NodeState{{
+			Node: node.name, Status: profilebasev1alpha1.StateError, Reason: "SeccompNotSupportedOnNode", Message: why.Error(),
+		}}}))
+		Expect(got.Status.Status).To(Equal(profilebasev1alpha1.StateError))
+		ready := got.Status.ReadyCondition()
+		Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+		Expect(ready.Reason).To(Equal("SeccompNotSupportedOnNode"))
+		Expect(ready.Message).To(Equal("Error on 1 of 4 node(s): " + node.name + ": " + why.Error()))
 	})
 })

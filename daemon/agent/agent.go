@@ -14,11 +14,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	apparmorprofilev1alpha1 "github.com/securityprofiles/operator/apis/apparmorprofile/v1alpha1"
 	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
+	selinuxprofilev1alpha2 "github.com/securityprofiles/operator/apis/selinuxprofile/v1alpha2"
 	"github.com/securityprofiles/operator/daemon/nodestatus"
 	"github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/kubeletdir"
+	"github.com/securityprofiles/operator/internal/podcache"
 	internalseccomp "github.com/securityprofiles/operator/internal/seccomp"
 )
 
@@ -70,8 +74,9 @@ func CacheOptions(nodeName string) cache.Options {
 // CacheOptions limit the daemon's cache to what concerns its node, so
 // memory stays flat as the cluster grows:
 //
-//   - of the SecurityProfileNodeStatus objects (one per profile and node)
-//     it holds only its own node's;
+//   - no SecurityProfileNodeStatus: the daemon writes its node's from
+//     what it knows, and reads them from the API server only at start
+//     (see nodestatus.Writer);
 //   - pods (watched by profile recording and audit mode) only those
 //     scheduled to its node; with
 //     MemoryOptimization (spod's enableMemoryOptimization, passed as
@@ -82,6 +87,9 @@ func CacheOptions(nodeName string) cache.Options {
 //     included: a ByObject entry without Namespaces inherits
 //     DefaultNamespaces, each namespace keeping the entry's selectors)
 //     only in WatchNamespace and the operator namespace, where spod is;
+//   - pods are trimmed to what recording and the enricher's container
+//     directory read (podcache.Daemon): no env, volumes or statuses
+//     beyond container names and IDs;
 //   - managedFields are dropped from every cached object: nothing in the
 //     daemon reads them, and on large objects they are often the biggest
 //     part. Writes never send cached managedFields, so the API server
@@ -89,16 +97,13 @@ func CacheOptions(nodeName string) cache.Options {
 //
 // An entry for a kind nobody watches starts no informer.
 func (c Config) CacheOptions() cache.Options {
-	pods := cache.ByObject{Field: fields.OneTermEqualSelector("spec.nodeName", c.NodeName)}
+	pods := cache.ByObject{Field: fields.OneTermEqualSelector("spec.nodeName", c.NodeName), Transform: podcache.Daemon()}
 	if c.MemoryOptimization {
 		pods.Label = labels.SelectorFromSet(nil).Add(mustRequirement(keys.EnableRecordingLabel, selection.Exists))
 	}
 	opts := cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&nodestatusv1alpha1.SecurityProfileNodeStatus{}: {
-				Label: labels.SelectorFromSet(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue(c.NodeName)}),
-			},
 			&corev1.Pod{}: pods,
 		},
 	}
@@ -106,6 +111,31 @@ func (c Config) CacheOptions() cache.Options {
 		opts.DefaultNamespaces = map[string]cache.Config{c.WatchNamespace: {}, c.operatorNamespace(): {}}
 	}
 	return opts
+}
+
+// handledNamespaces are the namespaces whose profiles this daemon
+// installs; nil means all.
+func (c Config) handledNamespaces() []string {
+	if c.WatchNamespace == "" {
+		return nil
+	}
+	return []string{c.WatchNamespace, c.operatorNamespace()}
+}
+
+// installedKinds are the profile kinds this daemon installs, for the
+// start-up sweep of its node statuses.
+func (c Config) installedKinds() map[nodestatusv1alpha1.ProfileKind]func() client.Object {
+	kinds := map[nodestatusv1alpha1.ProfileKind]func() client.Object{
+		"SeccompProfile": func() client.Object { return &seccompprofilev1beta1.SeccompProfile{} },
+	}
+	if c.AppArmor {
+		kinds["AppArmorProfile"] = func() client.Object { return &apparmorprofilev1alpha1.AppArmorProfile{} }
+	}
+	if c.Selinux {
+		kinds["SelinuxProfile"] = func() client.Object { return &selinuxprofilev1alpha2.SelinuxProfile{} }
+		kinds["RawSelinuxProfile"] = func() client.Object { return &selinuxprofilev1alpha2.RawSelinuxProfile{} }
+	}
+	return kinds
 }
 
 func (c Config) operatorNamespace() string {
@@ -160,11 +190,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Conf
 	}
 	log.Info("Installing seccomp profiles", "kubeletDir", kubelet, "storageDir", storage)
 	ns := cfg.operatorNamespace()
+	status, err := nodestatus.Add(mgr, cfg.NodeName)
+	if err != nil {
+		return err
+	}
 	r := &seccomp.Reconciler{
 		Client:            mgr.GetClient(),
 		Recorder:          mgr.GetEventRecorder("spod-" + cfg.NodeName),
 		Store:             store,
-		Status:            &nodestatus.Writer{Client: mgr.GetClient(), NodeName: cfg.NodeName},
+		Status:            status,
 		OperatorNamespace: ns,
 		WatchNamespace:    cfg.WatchNamespace,
 		Unsupported:       unsupported,
@@ -172,7 +206,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, reader client.Reader, cfg Conf
 	if err := r.SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}
-	return setupLSMs(ctx, log, mgr, cfg, filepath.Clean(proc), ns)
+	if err := setupLSMs(ctx, log, mgr, cfg, filepath.Clean(proc), ns, status); err != nil {
+		return err
+	}
+	return mgr.Add(nodestatus.Sweep{Writer: status, Profiles: mgr.GetClient(), Kinds: cfg.installedKinds(),
+		Namespaces: cfg.handledNamespaces()})
 }
 
 // installLogAll writes the log-all profile the recording webhook assigns to

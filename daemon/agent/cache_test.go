@@ -13,7 +13,6 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
-	"github.com/securityprofiles/operator/daemon/nodestatus"
 )
 
 // byKind returns the ByObject entry for the kind of obj.
@@ -37,10 +36,6 @@ func TestCacheOptions(t *testing.T) {
 		g := NewWithT(t)
 		opts := Config{NodeName: "node-a", MemoryOptimization: memOpt}.CacheOptions()
 
-		status := byKind[*nodestatusv1alpha1.SecurityProfileNodeStatus](g, opts)
-		g.Expect(status.Label.Matches(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue("node-a")})).To(BeTrue())
-		g.Expect(status.Label.Matches(labels.Set{keys.NodeNameLabel: nodestatus.LabelValue("node-b")})).To(BeFalse())
-
 		pods := byKind[*corev1.Pod](g, opts)
 		g.Expect(pods.Field.Matches(onNode)).To(BeTrue())
 		g.Expect(pods.Field.Matches(fields.Set{"spec.nodeName": "node-b"})).To(BeFalse())
@@ -52,12 +47,35 @@ func TestCacheOptions(t *testing.T) {
 			g.Expect(pods.Label).To(BeNil(), "every pod on the node")
 		}
 
+		g.Expect(pods.Transform).NotTo(BeNil())
+		slim, err := pods.Transform(&corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Env: []corev1.EnvVar{{Name: "A"}}}}}})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(slim.(*corev1.Pod).Spec.Containers[0].Env).To(BeEmpty(), "pods are trimmed (podcache.Daemon)")
+
 		g.Expect(opts.DefaultTransform).NotTo(BeNil())
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}}
 		out, err := opts.DefaultTransform(pod)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(out.(*corev1.Pod).ManagedFields).To(BeEmpty())
 		g.Expect(out.(*corev1.Pod).Name).To(Equal("p"))
+	}
+}
+
+// TestCacheOptionsHoldNoNodeStatus: the daemon writes its node's statuses
+// from memory and reads them from the API server only at start
+// (nodestatus.Writer), so no configuration gives the kind a cache entry,
+// which would only hold every node's statuses in every daemon.
+func TestCacheOptionsHoldNoNodeStatus(t *testing.T) {
+	for _, cfg := range []Config{
+		{NodeName: "node-a"},
+		{NodeName: "node-a", MemoryOptimization: true},
+		{NodeName: "node-a", WatchNamespace: "team-a"},
+	} {
+		for obj := range cfg.CacheOptions().ByObject {
+			if _, ok := obj.(*nodestatusv1alpha1.SecurityProfileNodeStatus); ok {
+				t.Errorf("%+v: the cache has an entry for SecurityProfileNodeStatus", cfg)
+			}
+		}
 	}
 }
 

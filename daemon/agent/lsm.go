@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/securityprofiles/operator/daemon/apparmor"
+	"github.com/securityprofiles/operator/daemon/nodestatus"
 	"github.com/securityprofiles/operator/daemon/selinux"
 )
 
@@ -21,13 +22,14 @@ const (
 // setupLSMs registers the installers of the Linux security modules spod
 // enabled. Each probes the node's kernel itself: a node without the
 // module reports so on every profile's node status instead of failing.
-func setupLSMs(ctx context.Context, log logr.Logger, mgr ctrl.Manager, cfg Config, proc, namespace string) error {
+func setupLSMs(ctx context.Context, log logr.Logger, mgr ctrl.Manager, cfg Config, proc, namespace string, status *nodestatus.Writer) error {
 	if cfg.AppArmor {
 		aa, err := apparmor.NodeConfig(cfg.NodeName, sysRoot, securityFS)
 		if err != nil {
 			return fmt.Errorf("probe AppArmor: %w", err)
 		}
 		log.Info("Loading AppArmor profiles", "kernelHasAppArmor", aa.Enabled)
+		aa.Status = status
 		if err := apparmor.Setup(mgr, aa); err != nil {
 			return err
 		}
@@ -39,7 +41,7 @@ func setupLSMs(ctx context.Context, log logr.Logger, mgr ctrl.Manager, cfg Confi
 		}
 		log.Info("Installing SELinux policies through selinuxd", "kernelHasSelinux", enabled)
 		if err := selinux.Setup(ctx, mgr, selinux.Config{NodeName: cfg.NodeName,
-			OperatorNamespace: namespace, WatchNamespace: cfg.WatchNamespace, Enabled: enabled}); err != nil {
+			OperatorNamespace: namespace, WatchNamespace: cfg.WatchNamespace, Enabled: enabled, Status: status}); err != nil {
 			return err
 		}
 	}

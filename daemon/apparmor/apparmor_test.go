@@ -6,15 +6,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	apparmorprofilev1alpha1 "github.com/securityprofiles/operator/apis/apparmorprofile/v1alpha1"
-	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	"github.com/securityprofiles/operator/daemon/apparmor"
 	"github.com/securityprofiles/operator/daemon/nodestatus"
@@ -45,21 +42,25 @@ func setVerdict(p *apparmorprofilev1alpha1.AppArmorProfile, status metav1.Condit
 	Expect(env.Client.Status().Update(ctx(), p)).To(Succeed())
 }
 
-// stateOn returns a node's status of the profile as "State/Reason", or
-// "gone".
+// stateOn returns what a node reports for the profile as
+// "State/Reason: Message", or "gone" when it reports nothing. The daemon
+// writes asynchronously: callers poll it.
 func stateOn(p *apparmorprofilev1alpha1.AppArmorProfile, node string) func() string {
 	return func() string {
-		st := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
-		err := env.Client.Get(ctx(), types.NamespacedName{Namespace: p.Namespace,
-			Name: nodestatus.Name("AppArmorProfile", p.Name, node)}, st)
-		if apierrors.IsNotFound(err) {
+		st, err := nodestatus.Lookup(ctx(), env.Client, p.Namespace, node, "AppArmorProfile", p.Name)
+		Expect(err).NotTo(HaveOccurred())
+		if st == nil {
 			return "gone"
 		}
-		Expect(err).NotTo(HaveOccurred())
+		if st.UID != p.UID {
+			return "recorded for another profile object: " + string(st.UID)
+		}
 		return string(st.Status) + "/" + st.Reason + ": " + st.Message
 	}
 }
 
+// state is the start of stateOn's answer; an Installed entry carries no
+// message, so for it the answer is exactly this.
 func state(s profilebasev1alpha1.ProfileState, reason string) string {
 	return string(s) + "/" + reason + ": "
 }
@@ -73,7 +74,7 @@ var _ = Describe("AppArmorProfile on a node", func() {
 			HavePrefix(state(profilebasev1alpha1.StateError, apparmor.ReasonNotSupported)),
 			ContainSubstring("AppArmor is not enabled in this node's kernel")))
 		// The other node saw the same verdict and loaded the profile.
-		Eventually(stateOn(p, nodeWith), timeout).Should(HavePrefix(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
+		Eventually(stateOn(p, nodeWith), timeout).Should(Equal(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
 		Expect(kernelWithout.calls()).To(BeZero())
 
 		Expect(env.Client.Delete(ctx(), p)).To(Succeed())
@@ -90,7 +91,7 @@ var _ = Describe("AppArmorProfile on a node", func() {
 		Expect(kernelWith.loadsOf(name)).To(BeEmpty())
 
 		setVerdict(p, metav1.ConditionTrue, "")
-		Eventually(stateOn(p, nodeWith), timeout).Should(HavePrefix(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
+		Eventually(stateOn(p, nodeWith), timeout).Should(Equal(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
 		Expect(kernelWith.loadsOf(name)).To(Equal([]string{policy}))
 		Eventually(func() []eventsv1.Event {
 			list := &eventsv1.EventList{}
@@ -122,7 +123,7 @@ var _ = Describe("AppArmorProfile on a node", func() {
 		const name = "held"
 		p := createProfile(ns, name, policyFor(name))
 		setVerdict(p, metav1.ConditionTrue, "")
-		Eventually(stateOn(p, nodeWith), timeout).Should(HavePrefix(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
+		Eventually(stateOn(p, nodeWith), timeout).Should(Equal(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
 		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(p), p)).To(Succeed())
 		p.Finalizers = append(p.Finalizers, "example.com/pods-use-it")
 		Expect(env.Client.Update(ctx(), p)).To(Succeed())
@@ -142,7 +143,7 @@ var _ = Describe("AppArmorProfile on a node", func() {
 		const name = "disabled"
 		p := createProfile(ns, name, policyFor(name))
 		setVerdict(p, metav1.ConditionTrue, "")
-		Eventually(stateOn(p, nodeWith), timeout).Should(HavePrefix(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
+		Eventually(stateOn(p, nodeWith), timeout).Should(Equal(state(profilebasev1alpha1.StateInstalled, apparmor.ReasonInstalled)))
 
 		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(p), p)).To(Succeed())
 		p.Spec.Disabled = true
@@ -169,6 +170,13 @@ var _ = Describe("AppArmorProfile on a node", func() {
 			HavePrefix(state(profilebasev1alpha1.StateError, apparmor.ReasonCannotLoad)), ContainSubstring("kernel refused")))
 		Expect(kernelWith.loadsOf("refused")).To(BeEmpty())
 		Expect(kernelWith.loadsOf("someone-else")).To(BeEmpty())
+		Eventually(func() []eventsv1.Event {
+			list := &eventsv1.EventList{}
+			Expect(env.Client.List(ctx(), list, client.InNamespace(ns))).To(Succeed())
+			return list.Items
+		}, timeout).Should(ContainElement(And(
+			HaveField("Reason", apparmor.ReasonCannotLoad), HaveField("Type", "Warning"), HaveField("Regarding.Name", "failing"),
+			HaveField("Note", HavePrefix("Not loaded on node "+nodeWith+": ")))))
 	})
 })
 

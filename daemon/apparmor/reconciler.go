@@ -35,7 +35,6 @@ const (
 )
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=apparmorprofiles,verbs=get;list;watch
-// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilenodestatuses,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconciler loads this node's copy of every AppArmorProfile.
@@ -147,9 +146,7 @@ func (r *Reconciler) disable(ctx context.Context, p *apparmorprofilev1alpha1.App
 }
 
 // reconcileGone removes the profile of an object that no longer exists
-// from the kernel, and this node's status of it. The status is owned by
-// the profile, so the garbage collector would remove it too; this is for
-// clusters where it lags.
+// from the kernel, and its state from this node's status.
 func (r *Reconciler) reconcileGone(ctx context.Context, key types.NamespacedName) error {
 	if r.Enabled {
 		if err := r.unload(ctx, key.Name); err != nil {
@@ -182,9 +179,9 @@ func (r *Reconciler) setState(ctx context.Context, p *apparmorprofilev1alpha1.Ap
 	}
 	switch state {
 	case profilebasev1alpha1.StateInstalled:
-		r.Recorder.Eventf(p, nil, corev1.EventTypeNormal, reason, "Load", "Loaded on node %s", r.Status.NodeName)
+		r.Recorder.Eventf(p, nil, corev1.EventTypeNormal, reason, "Load", "Loaded on node %s", r.Status.NodeName())
 	case profilebasev1alpha1.StateError:
-		r.Recorder.Eventf(p, nil, corev1.EventTypeWarning, reason, "Load", "Not loaded on node %s: %s", r.Status.NodeName, message)
+		r.Recorder.Eventf(p, nil, corev1.EventTypeWarning, reason, "Load", "Not loaded on node %s: %s", r.Status.NodeName(), message)
 	}
 	return nil
 }

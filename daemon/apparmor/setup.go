@@ -41,6 +41,9 @@ type Config struct {
 	Enabled   bool
 	Validator Validator
 	Loader    Loader
+	// Status writes the node's statuses, shared with the node's other
+	// installers; Setup adds one of its own when nil.
+	Status *nodestatus.Writer
 }
 
 // NodeConfig probes the node: AppArmor is enabled when sysfs under sysRoot
@@ -70,10 +73,17 @@ func Setup(mgr ctrl.Manager, cfg Config) error {
 		return errors.New("apparmor: a node with AppArmor needs a validator and a loader")
 	}
 	RegisterMetrics()
+	status := cfg.Status
+	if status == nil {
+		var err error
+		if status, err = nodestatus.Add(mgr, cfg.NodeName); err != nil {
+			return err
+		}
+	}
 	r := &Reconciler{
 		Client:    mgr.GetClient(),
 		Recorder:  mgr.GetEventRecorder("spod-" + cfg.NodeName),
-		Status:    &nodestatus.Writer{Client: mgr.GetClient(), NodeName: cfg.NodeName},
+		Status:    status,
 		Enabled:   cfg.Enabled,
 		Validator: cfg.Validator,
 		Loader:    cfg.Loader,

@@ -57,9 +57,13 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	var ctx context.Context
 	ctx, cancel = context.WithCancel(context.Background())
+	// The nodes own their statuses: each daemon reads its Node first.
+	for _, n := range []string{nodeWithout, nodeWith} {
+		Expect(env.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}})).To(Succeed())
+	}
 
-	// Two nodes' daemons in one manager. The cache is not narrowed to one
-	// node's statuses (agent.CacheOptions), since there are two nodes.
+	// Two nodes' daemons in one manager, each with its own status writer
+	// (apparmor.Config.Status is nil).
 	mgr, err := ctrl.NewManager(env.Config, env.ManagerOptions())
 	Expect(err).NotTo(HaveOccurred())
 	Expect(apparmor.Setup(mgr, apparmor.Config{NodeName: nodeWithout, Enabled: false, Loader: kernelWithout})).To(Succeed())

@@ -1,4 +1,6 @@
-// Package nodestatus writes this node's SecurityProfileNodeStatus for a
-// profile: one object per (profile, node), owned by the profile, labelled
-// so it can be selected by profile, node and state.
+// Package nodestatus keeps this node's SecurityProfileNodeStatus objects:
+// one per namespace, named after the node, listing the node's state of
+// each profile there. Reconcilers record states in memory and return; one
+// loop writes them, so the states a burst of reconciles records reach the
+// API server in a write per namespace, not one per profile.
 package nodestatus

@@ -24,7 +24,6 @@ import (
 const kind = "SeccompProfile"
 
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=seccompprofiles,verbs=get;list;watch
-// +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilenodestatuses,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=security-profiles-operator.x-k8s.io,resources=securityprofilesoperatordaemons,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -173,10 +172,10 @@ func (r *Reconciler) setState(ctx context.Context, sp *seccompprofilev1beta1.Sec
 	switch state {
 	case profilebasev1alpha1.StateInstalled:
 		r.Recorder.Eventf(sp, nil, corev1.EventTypeNormal, reason, "Install",
-			"Installed on node %s", r.Status.NodeName)
+			"Installed on node %s", r.Status.NodeName())
 	case profilebasev1alpha1.StateError:
 		r.Recorder.Eventf(sp, nil, corev1.EventTypeWarning, reason, "Install",
-			"Not installed on node %s: %s", r.Status.NodeName, message)
+			"Not installed on node %s: %s", r.Status.NodeName(), message)
 	}
 	return nil
 }

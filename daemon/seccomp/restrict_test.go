@@ -1,6 +1,7 @@
 package seccomp_test
 
 import (
+	"context"
 	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -9,18 +10,20 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
-	"github.com/securityprofiles/operator/daemon/nodestatus"
 )
 
 // A namespaced install (RESTRICT_TO_NAMESPACE) may share its nodes with
 // other installs of the operator restricted to other namespaces: the
 // objects below in "other" are theirs.
 var _ = Describe("A daemon restricted to one namespace (agent.Config.CacheOptions)", func() {
-	It("installs that namespace's profiles and caches nothing of other namespaces", func(ctx SpecContext) {
-		watched, other, operator := newNamespace(ctx), newNamespace(ctx), newNamespace(ctx)
+	It("installs that namespace's profiles and touches nothing of other namespaces", func(ctx SpecContext) {
+		// "a-" sorts before "seccomp-": a daemon wrongly handling every
+		// namespace would reach other's profiles and statuses first.
+		other := newNamespaceNamed(ctx, "a-seccomp-")
+		watched, operator := newNamespace(ctx), newNamespace(ctx)
 		n := newNode(ctx)
 
 		// Everything exists before the daemon starts, so the cache's first
@@ -28,13 +31,17 @@ var _ = Describe("A daemon restricted to one namespace (agent.Config.CacheOption
 		for _, ns := range []string{watched, other} {
 			Expect(env.Client.Create(ctx, newProfile(ns, "app"))).To(Succeed())
 		}
-		Expect(env.Client.Create(ctx, foreignStatus(other, "app", n.name))).To(Succeed())
+		theirs := foreignStatus(ctx, other, n.name)
+		Expect(env.Client.Create(ctx, theirs)).To(Succeed())
+		// The start-up sweep ran here once this entry is gone.
+		Expect(env.Client.Create(ctx, perNodeStatus(watched, n.name, entry("SeccompProfile", "deleted", "uid-of-deleted")))).To(Succeed())
 		Expect(env.Client.Create(ctx, newPod(watched, "on-node", n.name))).To(Succeed())
 		Expect(env.Client.Create(ctx, newPod(watched, "elsewhere", "another-node"))).To(Succeed())
 		Expect(env.Client.Create(ctx, newPod(other, "on-node", n.name))).To(Succeed())
 
 		mgr := startRestrictedDaemon(n, watched, operator)
 		Eventually(filepath.Join(n.storageDir, watched, "app.json"), timeout).Should(BeAnExistingFile())
+		Eventually(nodeState(watched, n.name, "deleted"), timeout).Should(Equal(notReported))
 
 		// The reconcilers act on what the cache delivers: a profile it
 		// does not hold is never installed here. (Its file not being
@@ -44,29 +51,31 @@ var _ = Describe("A daemon restricted to one namespace (agent.Config.CacheOption
 		profiles := &seccompprofilev1beta1.SeccompProfileList{}
 		Expect(c.List(ctx, profiles)).To(Succeed())
 		Expect(keysOf(profiles.Items)).To(ConsistOf(watched + "/app"))
-
-		// The kinds with their own cache entry: the namespace restriction
-		// adds to the entry's selector and does not replace it.
-		statuses := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
-		Expect(c.List(ctx, statuses)).To(Succeed())
-		Expect(keysOf(statuses.Items)).NotTo(ContainElement(HavePrefix(other + "/")))
 		pods := &corev1.PodList{}
 		Expect(c.List(ctx, pods)).To(Succeed())
 		Expect(keysOf(pods.Items)).To(ConsistOf(watched + "/on-node"))
+
+		// A profile created now is reconciled after the ones there at
+		// start (one worker, in order), and the writer writes other's
+		// namespace, should anything have dirtied it, before watched's:
+		// once this one is reported, other's status would have changed.
+		Expect(env.Client.Create(ctx, newProfile(watched, "later"))).To(Succeed())
+		Eventually(nodeState(watched, n.name, "later"), timeout).Should(Equal(installed))
+		now := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
+		Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(theirs), now)).To(Succeed())
+		Expect(now).To(Equal(theirs))
 	})
 })
 
-// foreignStatus is the node status another install's daemon on node
-// wrote for its profile.
-func foreignStatus(ns, profile, node string) *nodestatusv1alpha1.SecurityProfileNodeStatus {
-	const kind nodestatusv1alpha1.ProfileKind = "SeccompProfile"
-	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: ns, Name: nodestatus.Name(kind, profile, node),
-			Labels: map[string]string{keys.NodeNameLabel: nodestatus.LabelValue(node)},
-		},
-		NodeName: node, ProfileKind: kind, ProfileName: profile,
-	}
+// foreignStatus is the node status another install's daemon on node wrote
+// in its namespace ns: its profile app waits, and it still lists a profile
+// deleted since, which only that install may judge.
+func foreignStatus(ctx context.Context, ns, node string) *nodestatusv1alpha1.SecurityProfileNodeStatus {
+	app := &seccompprofilev1beta1.SeccompProfile{}
+	Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "app"}, app)).To(Succeed())
+	waiting := entry("SeccompProfile", "app", app.UID)
+	waiting.Status, waiting.Reason, waiting.Message = profilebasev1alpha1.StatePending, "WaitingForTheirDaemon", "their daemon has not run yet"
+	return perNodeStatus(ns, node, waiting, entry("SeccompProfile", "deleted", "uid-of-deleted"))
 }
 
 func newPod(ns, name, node string) *corev1.Pod {

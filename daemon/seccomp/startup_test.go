@@ -4,12 +4,17 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
@@ -90,19 +95,81 @@ var _ = Describe("A daemon starting on a node", func() {
 		Eventually(readStorage(n, filepath.Join(ns, "audit", "tampered.json")), timeout).Should(Equal(string(expectedAuditCopy(sp))))
 	})
 
-	It("replaces node statuses an earlier version wrote under other names", func(ctx SpecContext) {
+	It("deletes this node's statuses of the earlier shape and leaves other nodes' alone", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
 		n := newNode(ctx)
-		installed := newProfile(ns, "installed")
-		partial := newProfile(ns, "partial")
-		partial.Labels = map[string]string{keys.PartialLabel: "true"}
-		for _, sp := range []*seccompprofilev1beta1.SeccompProfile{installed, partial} {
-			Expect(env.Client.Create(ctx, sp)).To(Succeed())
-			Expect(env.Client.Create(ctx, earlierStatus(sp, n.name))).To(Succeed())
+		// "a-" names sort first: a sweep that wrongly took other nodes'
+		// objects would reach them before this node's.
+		otherNode := "a-" + n.name
+		app := newProfile(ns, "app")
+		Expect(env.Client.Create(ctx, app)).To(Succeed())
+		ours := oldShapeStatus(ns, "app", n.name)
+		Expect(env.Client.Create(ctx, ours)).To(Succeed())
+		var theirs []*nodestatusv1alpha1.SecurityProfileNodeStatus
+		for _, st := range []*nodestatusv1alpha1.SecurityProfileNodeStatus{
+			oldShapeStatus(ns, "app", otherNode),
+			perNodeStatus(ns, otherNode, entry(kind, "deleted", "uid-of-deleted")),
+		} {
+			Expect(env.Client.Create(ctx, st)).To(Succeed())
+			theirs = append(theirs, st)
 		}
 
 		startDaemon(n)
-		Eventually(statusNames(ns, n.name), timeout).Should(ConsistOf(nodestatus.Name(kind, "installed", n.name)))
+		Eventually(func() error {
+			return env.Client.Get(ctx, client.ObjectKeyFromObject(ours), &nodestatusv1alpha1.SecurityProfileNodeStatus{})
+		}, timeout).Should(Satisfy(apierrors.IsNotFound))
+		Eventually(nodeState(ns, n.name, "app"), timeout).Should(Equal(installed))
+		for _, st := range theirs {
+			now := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
+			Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(st), now)).To(Succeed())
+			Expect(now).To(Equal(st), st.Name)
+		}
+	})
+
+	It("forgets the states of profiles deleted or made anew while it was down and keeps the others Installed", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		n := newNode(ctx)
+		keptA, keptB, remade := newProfile(ns, "kept-a"), newProfile(ns, "kept-b"), newProfile(ns, "remade")
+		for _, sp := range []*seccompprofilev1beta1.SeccompProfile{keptA, keptB, remade} {
+			Expect(env.Client.Create(ctx, sp)).To(Succeed())
+		}
+		// What the daemon's last run wrote: remade's state is of the
+		// profile deleted since, which bore another UID. The AppArmor
+		// state is of a kind this daemon does not install, so no one
+		// here can judge it.
+		earlier := perNodeStatus(ns, n.name,
+			entry("AppArmorProfile", "not-mine", "uid-of-not-mine"),
+			entry(kind, "deleted", "uid-of-deleted"),
+			entry(kind, "kept-a", keptA.UID), entry(kind, "kept-b", keptB.UID),
+			entry(kind, "remade", "uid-of-the-earlier-remade"))
+		Expect(env.Client.Create(ctx, earlier)).To(Succeed())
+		versions := watchStatus(ctx, earlier)
+
+		startDaemon(n)
+		Eventually(nodeState(ns, n.name, "deleted"), timeout).Should(Equal(notReported))
+		// The daemon reconciles remade too, which replaces the entry
+		// whether the sweep forgot it or not: this checks the outcome, not
+		// the sweep's UID test by itself.
+		Eventually(func(g Gomega) *nodestatusv1alpha1.ProfileNodeState {
+			st, err := nodestatus.Lookup(ctx, env.Client, ns, n.name, kind, "remade")
+			g.Expect(err).NotTo(HaveOccurred())
+			return st
+		}, timeout).Should(HaveField("UID", remade.UID))
+		now := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
+		Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(earlier), now)).To(Succeed())
+		Expect(now.Find("AppArmorProfile", "not-mine")).To(Equal(&earlier.Profiles[0]))
+
+		// Every version written since the start listed the profiles that
+		// still exist as Installed: to the manager they never went back
+		// to Pending.
+		written := versions()
+		Expect(written).NotTo(BeEmpty())
+		for _, v := range written {
+			for _, sp := range []*seccompprofilev1beta1.SeccompProfile{keptA, keptB} {
+				Expect(v.Find(kind, sp.Name)).To(Equal(ptr.To(entry(kind, sp.Name, sp.UID))),
+					"version %s of the node status", v.ResourceVersion)
+			}
+		}
 	})
 })
 
@@ -119,37 +186,87 @@ func newProfile(ns, name string) *seccompprofilev1beta1.SeccompProfile {
 	}
 }
 
-// earlierStatus is sp's node status as versions that named it
-// "<kind>-<profile>-<node>" wrote it.
-func earlierStatus(sp *seccompprofilev1beta1.SeccompProfile, node string) *nodestatusv1alpha1.SecurityProfileNodeStatus {
-	st := &nodestatusv1alpha1.SecurityProfileNodeStatus{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: sp.Namespace,
-			Name:      "seccompprofile-" + sp.Name + "-" + node,
-			Labels: map[string]string{
-				keys.ProfileIDLabel:    nodestatus.ProfileID(kind, sp.Name),
-				keys.NodeNameLabel:     nodestatus.LabelValue(node),
-				keys.ProfileStateLabel: string(profilebasev1alpha1.StateInstalled),
-			},
-		},
-		NodeName: node, ProfileKind: kind, ProfileName: sp.Name,
-		Status: profilebasev1alpha1.StateInstalled, Reason: seccomp.ReasonInstalled,
+// Answers of nodeState besides "State/Reason: Message".
+var (
+	notReported = "not reported"
+	installed   = string(profilebasev1alpha1.StateInstalled) + "/" + seccomp.ReasonInstalled + ": "
+)
+
+// nodeState returns what node reports in ns for the SeccompProfile named
+// profile, as "State/Reason: Message", or notReported. The daemon writes
+// asynchronously: callers poll it.
+func nodeState(ns, node, profile string) func(Gomega) string {
+	return func(g Gomega) string {
+		st, err := nodestatus.Lookup(context.Background(), env.Client, ns, node, kind, profile)
+		g.Expect(err).NotTo(HaveOccurred())
+		if st == nil {
+			return notReported
+		}
+		return string(st.Status) + "/" + st.Reason + ": " + st.Message
 	}
-	Expect(controllerutil.SetOwnerReference(sp, st, env.Scheme)).To(Succeed())
-	return st
 }
 
-// statusNames lists the names of node's statuses in ns.
-func statusNames(ns, node string) func(Gomega) []string {
-	return func(g Gomega) []string {
-		list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
-		g.Expect(env.Client.List(context.Background(), list, client.InNamespace(ns),
-			client.MatchingLabels{keys.NodeNameLabel: nodestatus.LabelValue(node)})).To(Succeed())
-		var names []string
-		for _, s := range list.Items {
-			names = append(names, s.Name)
+// entry is an Installed state, as the daemon writes it.
+func entry(k nodestatusv1alpha1.ProfileKind, profile string, uid types.UID) nodestatusv1alpha1.ProfileNodeState {
+	return nodestatusv1alpha1.ProfileNodeState{Kind: k, Name: profile, UID: uid,
+		Status: profilebasev1alpha1.StateInstalled, Reason: seccomp.ReasonInstalled}
+}
+
+// perNodeStatus is node's status in ns as a daemon writes it, listing
+// entries (sorted here).
+func perNodeStatus(ns, node string, entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
+	sort.Slice(entries, func(i, j int) bool { return nodestatusv1alpha1.Less(&entries[i], &entries[j]) })
+	var inst int32
+	for _, e := range entries {
+		if e.Status == profilebasev1alpha1.StateInstalled {
+			inst++
 		}
-		return names
+	}
+	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node,
+			Labels: map[string]string{keys.NodeNameLabel: nodestatus.LabelValue(node)}},
+		NodeName: node, Profiles: entries, ProfileCount: int32(len(entries)), InstalledCount: inst,
+	}
+}
+
+// oldShapeStatus is a node status as versions before one object per node
+// and namespace wrote it: one per profile and node, named
+// "<kind>-<profile>-<node>-<hash>". Its profile fields are gone from the
+// API, so it lists nothing.
+func oldShapeStatus(ns, profile, node string) *nodestatusv1alpha1.SecurityProfileNodeStatus {
+	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "seccompprofile-" + profile + "-" + node + "-0123456789abcdef",
+			Labels: map[string]string{keys.NodeNameLabel: nodestatus.LabelValue(node)}},
+		NodeName: node,
+	}
+}
+
+// watchStatus watches st's object from its current version on, until the
+// spec ends, and returns a function listing the versions seen so far.
+func watchStatus(ctx context.Context, st *nodestatusv1alpha1.SecurityProfileNodeStatus) func() []*nodestatusv1alpha1.SecurityProfileNodeStatus {
+	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	Expect(err).NotTo(HaveOccurred())
+	w, err := wc.Watch(ctx, &nodestatusv1alpha1.SecurityProfileNodeStatusList{}, client.InNamespace(st.Namespace),
+		client.MatchingFields{"metadata.name": st.Name}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: st.ResourceVersion}})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(w.Stop)
+	var (
+		mu   sync.Mutex
+		seen []*nodestatusv1alpha1.SecurityProfileNodeStatus
+	)
+	go func() {
+		for ev := range w.ResultChan() {
+			if obj, ok := ev.Object.(*nodestatusv1alpha1.SecurityProfileNodeStatus); ok {
+				mu.Lock()
+				seen = append(seen, obj)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []*nodestatusv1alpha1.SecurityProfileNodeStatus {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -15,26 +13,26 @@ import (
 	"github.com/securityprofiles/operator/daemon/nodestatus"
 )
 
-// nodeState reads a node's status of a profile as "<state>/<reason>", or
-// "gone" when there is none.
+// nodeState reads what a node reports for a profile as "<state>/<reason>",
+// or "gone" when it reports nothing. The daemon writes asynchronously:
+// callers poll it.
 func nodeState(ctx context.Context, kind, ns, profile string, n node) func(Gomega) string {
 	return func(g Gomega) string {
-		st := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
-		key := types.NamespacedName{Namespace: ns, Name: nodestatus.Name(nodestatusv1alpha1.ProfileKind(kind), profile, n.name)}
-		err := env.Client.Get(ctx, key, st)
-		if apierrors.IsNotFound(err) {
+		st, err := nodestatus.Lookup(ctx, env.Client, ns, n.name, nodestatusv1alpha1.ProfileKind(kind), profile)
+		g.Expect(err).NotTo(HaveOccurred())
+		if st == nil {
 			return "gone"
 		}
-		g.Expect(err).NotTo(HaveOccurred())
 		return string(st.Status) + "/" + st.Reason
 	}
 }
 
-// nodeMessage is a node's status message of a profile.
+// nodeMessage is the message a node reports for a profile; callers first
+// wait for the state it explains.
 func nodeMessage(ctx context.Context, kind, ns, profile string, n node) string {
-	st := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
-	key := types.NamespacedName{Namespace: ns, Name: nodestatus.Name(nodestatusv1alpha1.ProfileKind(kind), profile, n.name)}
-	Expect(env.Client.Get(ctx, key, st)).To(Succeed())
+	st, err := nodestatus.Lookup(ctx, env.Client, ns, n.name, nodestatusv1alpha1.ProfileKind(kind), profile)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(st).NotTo(BeNil(), "node %s reports nothing for %s %s/%s", n.name, kind, ns, profile)
 	return st.Message
 }
 

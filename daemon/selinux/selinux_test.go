@@ -258,6 +258,8 @@ var _ = Describe("A node with SELinux", Ordered, func() {
 			Should(Equal("Installed/" + selinux.ReasonInstalled))
 		Eventually(nodeState(ctx, kindRaw, rawNamespace, raw.Name, nodeA)).WithTimeout(installTimeout).
 			Should(Equal("Installed/" + selinux.ReasonInstalled))
+		// An Installed state carries no message: it would only repeat itself.
+		Expect(nodeMessage(ctx, kindSP, nginxNamespace, nginx.Name, nodeA)).To(BeEmpty())
 		installed := []string{nginxPolicy, rawPolicy, selinux.RecordingPolicy}
 		Expect(server.Installed()).To(ConsistOf(installed))
 		Expect(storeA.Modules(suiteT)).To(ContainElements(installed))

@@ -43,6 +43,9 @@ type Config struct {
 	PolicyDir string
 	// Socket is selinuxd's API socket; selinuxd.DefaultSocket when empty.
 	Socket string
+	// Status writes the node's statuses, shared with the node's other
+	// installers; Setup adds one of its own when nil.
+	Status *nodestatus.Writer
 }
 
 // inheritIndex indexes SelinuxProfiles by the profiles they inherit from,
@@ -77,10 +80,17 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	if socket == "" {
 		socket = selinuxd.DefaultSocket
 	}
+	status := cfg.Status
+	if status == nil {
+		var err error
+		if status, err = nodestatus.Add(mgr, cfg.NodeName); err != nil {
+			return err
+		}
+	}
 	base := reconciler{
 		client:   mgr.GetClient(),
 		events:   mgr.GetEventRecorder("spod-" + cfg.NodeName),
-		status:   &nodestatus.Writer{Client: mgr.GetClient(), NodeName: cfg.NodeName},
+		status:   status,
 		dir:      dir,
 		selinuxd: selinuxd.NewClient(socket),
 		enabled:  cfg.Enabled,

@@ -43,10 +43,10 @@ func (r *reconciler) updateState(ctx context.Context, obj client.Object, state p
 	switch state {
 	case stateInstalled:
 		r.events.Eventf(obj, nil, corev1.EventTypeNormal, reason, "Install",
-			"Installed on node %s", r.status.NodeName)
+			"Installed on node %s", r.status.NodeName())
 	case stateError:
 		r.events.Eventf(obj, nil, corev1.EventTypeWarning, reason, "Install",
-			"Not installed on node %s: %s", r.status.NodeName, message)
+			"Not installed on node %s: %s", r.status.NodeName(), message)
 	}
 	return true, nil
 }

@@ -89,6 +89,10 @@ var _ = BeforeSuite(func() {
 	tmp := GinkgoT().TempDir()
 	nodeA = newNode(tmp, nodeWithSelinux)
 	nodeB = newNode(tmp, nodeNoSelinux)
+	// The nodes own their statuses: each daemon reads its Node first.
+	for _, n := range []node{nodeA, nodeB} {
+		Expect(env.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.name}})).To(Succeed())
+	}
 	// Left by a profile deleted while node A's daemon was down.
 	_, err = selinuxd.PolicyDir{Path: nodeA.dir}.Write(orphanPolicy, []byte("(block "+orphanPolicy+" (blockinherit container))\n"))
 	Expect(err).NotTo(HaveOccurred())

@@ -15,6 +15,9 @@ type Aggregate struct {
 	State   profilebasev1alpha1.ProfileState
 	Reason  string
 	Message string
+	// Nodes is the profile's state node by node; nil when nodes do not
+	// count (a partial profile, or no nodes).
+	Nodes *profilebasev1alpha1.NodeSummary
 }
 
 // ReasonPartial is the Ready reason of a partial profile.
@@ -32,63 +35,89 @@ func PartialOf(labels map[string]string) string {
 	return "(none named in " + keys.RecordingIDLabel + ")"
 }
 
-// Decide turns the node states of the nodes that exist into the profile's
-// state: the lowest over all nodes, where a node that has not reported yet
-// counts as Pending. Reason and message name the nodes holding it back.
+// Decide turns the states the existing nodes report (by node name, see
+// Gather) into the profile's state: the lowest over all nodes, where a
+// node that has not reported counts as Pending. Reason and message name
+// the nodes holding it back, and Nodes counts and lists them.
 // A partial profile (partialOf, see PartialOf, is not empty) is never
 // installed, so its nodes do not count: it is Partial until its recording
 // merges it.
-func Decide(nodes []string, statuses []nodestatusv1alpha1.SecurityProfileNodeStatus, deleting bool, inUse int, partialOf string) Aggregate {
-	if deleting {
-		return Aggregate{State: profilebasev1alpha1.StateTerminating, Reason: "InUse",
-			Message: fmt.Sprintf("waiting for %d pod(s) using the profile to go", inUse)}
-	}
-	if partialOf != "" {
+func Decide(nodes []string, states map[string]nodestatusv1alpha1.ProfileNodeState, deleting bool, inUse int, partialOf string) Aggregate {
+	if partialOf != "" && !deleting {
 		return Aggregate{State: profilebasev1alpha1.StatePartial, Reason: ReasonPartial,
 			Message: "waiting to be merged by ProfileRecording " + partialOf}
 	}
-	if len(nodes) == 0 {
+	if len(nodes) == 0 && !deleting {
 		return Aggregate{State: profilebasev1alpha1.StatePending, Reason: "NoNodes", Message: "no nodes in the cluster"}
 	}
-	byNode := map[string]nodestatusv1alpha1.SecurityProfileNodeStatus{}
-	for _, s := range statuses {
-		byNode[s.NodeName] = s
-	}
-	worst := profilebasev1alpha1.StateInstalled
-	var holding []string
-	reason := "Installed"
-	for _, n := range nodes {
-		st := profilebasev1alpha1.StatePending
-		r := "Pending"
-		if s, ok := byNode[n]; ok && s.Status != "" {
-			st, r = s.Status, s.Reason
-		}
-		switch {
-		case st.Rank() < worst.Rank():
-			worst, reason, holding = st, r, []string{describe(n, byNode[n])}
-		case st == worst && st != profilebasev1alpha1.StateInstalled:
-			holding = append(holding, describe(n, byNode[n]))
-		}
-	}
-	if worst == profilebasev1alpha1.StateInstalled {
-		return Aggregate{State: worst, Reason: "Installed", Message: fmt.Sprintf("installed on all %d node(s)", len(nodes))}
-	}
-	if worst == profilebasev1alpha1.StatePending || worst == profilebasev1alpha1.StateInProgress {
+	summary, worst, reason, holding := summarize(nodes, states)
+	agg := Aggregate{Nodes: summary}
+	switch {
+	case deleting:
+		agg.State, agg.Reason = profilebasev1alpha1.StateTerminating, "InUse"
+		agg.Message = fmt.Sprintf("waiting for %d pod(s) using the profile to go", inUse)
+	case worst == profilebasev1alpha1.StateInstalled:
+		agg.State, agg.Reason = worst, "Installed"
+		agg.Message = fmt.Sprintf("installed on all %d node(s)", len(nodes))
+	case worst == profilebasev1alpha1.StatePending || worst == profilebasev1alpha1.StateInProgress:
 		// A constant message while nodes catch up: the status is patched
-		// once for the state, not once per node that reports.
-		return Aggregate{State: worst, Reason: reasonOr(reason, string(worst)),
-			Message: "not yet installed on every node; see the SecurityProfileNodeStatus objects"}
+		// for the state, not for every node that reports.
+		agg.State, agg.Reason = worst, reasonOr(reason, string(worst))
+		agg.Message = "not yet installed on every node; see status.nodes"
+	default:
+		agg.State, agg.Reason = worst, reasonOr(reason, string(worst))
+		agg.Message = fmt.Sprintf("%s on %d of %d node(s): %s", worst, len(holding), len(nodes),
+			strings.Join(limit(holding, 5), "; "))
 	}
-	sort.Strings(holding)
-	return Aggregate{State: worst, Reason: reasonOr(reason, string(worst)),
-		Message: fmt.Sprintf("%s on %d of %d node(s): %s", worst, len(holding), len(nodes), strings.Join(limit(holding, 5), "; "))}
+	return agg
 }
 
-func describe(node string, s nodestatusv1alpha1.SecurityProfileNodeStatus) string {
-	if s.Message == "" {
+// summarize counts the nodes, lists those without the profile (lowest
+// state first, then by name; MaxListedNodes of them), and returns the
+// lowest state with its reason and the nodes holding it, described.
+func summarize(nodes []string, states map[string]nodestatusv1alpha1.ProfileNodeState) (*profilebasev1alpha1.NodeSummary, profilebasev1alpha1.ProfileState, string, []string) {
+	summary := &profilebasev1alpha1.NodeSummary{Total: int32(len(nodes))}
+	worst, reason := profilebasev1alpha1.StateInstalled, "Installed"
+	var missing []profilebasev1alpha1.NodeState
+	var holding []string
+	for _, n := range nodes {
+		s, ok := states[n]
+		if !ok || s.Status == "" {
+			s = nodestatusv1alpha1.ProfileNodeState{Status: profilebasev1alpha1.StatePending, Reason: "Pending",
+				Message: "the node has not reported"}
+		}
+		if s.Status == profilebasev1alpha1.StateInstalled {
+			summary.Installed++
+			continue
+		}
+		missing = append(missing, profilebasev1alpha1.NodeState{Node: n, Status: s.Status, Reason: s.Reason, Message: s.Message})
+		switch {
+		case s.Status.Rank() < worst.Rank():
+			worst, reason, holding = s.Status, s.Reason, []string{describe(n, s.Message)}
+		case s.Status == worst:
+			holding = append(holding, describe(n, s.Message))
+		}
+	}
+	sort.Slice(missing, func(i, j int) bool {
+		if ri, rj := missing[i].Status.Rank(), missing[j].Status.Rank(); ri != rj {
+			return ri < rj
+		}
+		return missing[i].Node < missing[j].Node
+	})
+	if len(missing) > profilebasev1alpha1.MaxListedNodes {
+		summary.NotListed = int32(len(missing) - profilebasev1alpha1.MaxListedNodes)
+		missing = missing[:profilebasev1alpha1.MaxListedNodes]
+	}
+	summary.NotInstalled = missing
+	sort.Strings(holding)
+	return summary, worst, reason, holding
+}
+
+func describe(node, message string) string {
+	if message == "" {
 		return node
 	}
-	return node + ": " + s.Message
+	return node + ": " + message
 }
 
 func reasonOr(r, fallback string) string {

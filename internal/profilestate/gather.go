@@ -6,53 +6,71 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	"github.com/securityprofiles/operator/internal/podprofiles"
 )
 
-// StatusKey is the value IndexNodeStatuses files a profile's node statuses
-// under: "<kind>/<profile name>".
-func StatusKey(kind, name string) string { return kind + "/" + name }
-
-// IndexNodeStatuses registers the node-status index Gather lists by, under
-// the given name. Every controller registers its own name: a manager
-// refuses to register one name twice.
-func IndexNodeStatuses(ctx context.Context, idx client.FieldIndexer, name string) error {
-	return idx.IndexField(ctx, &nodestatusv1alpha1.SecurityProfileNodeStatus{}, name, func(o client.Object) []string {
-		s := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus)
-		return []string{StatusKey(string(s.ProfileKind), s.ProfileName)}
-	})
-}
-
-// Gather returns the cluster's nodes and the node statuses of one profile
-// (listed through index, see IndexNodeStatuses) whose node still exists.
-// Statuses of nodes that left the cluster are deleted: they must not hold
-// the profile's state back forever.
-func Gather(ctx context.Context, c client.Client, index, kind string, profile types.NamespacedName) ([]corev1.Node, []nodestatusv1alpha1.SecurityProfileNodeStatus, error) {
+// Gather returns the cluster's nodes and, by node name, the states those
+// nodes report for one profile: read from the namespace's node statuses
+// (one object per node), counting only states recorded for this very
+// profile object (its UID), never for an earlier one of the same name.
+// Statuses of nodes that left the cluster are deleted, as are objects of
+// the earlier one-per-profile shape: they must not hold anything back.
+// Whether a node left is asked of api, the API server itself: a node that
+// just joined may report before the cache has heard of it.
+func Gather(ctx context.Context, c client.Client, api client.Reader, kind string, profile client.Object) ([]corev1.Node, map[string]nodestatusv1alpha1.ProfileNodeState, error) {
 	nodes := &corev1.NodeList{}
-	if err := c.List(ctx, nodes); err != nil {
+	// Read-only: no deep copy of every node on every pass.
+	if err := c.List(ctx, nodes, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, fmt.Errorf("list nodes: %w", err)
 	}
-	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
-	if err := c.List(ctx, list, client.InNamespace(profile.Namespace),
-		client.MatchingFields{index: StatusKey(kind, profile.Name)}); err != nil {
-		return nil, nil, fmt.Errorf("list node statuses of %s %s: %w", kind, profile, err)
+	exists := make(map[string]bool, len(nodes.Items))
+	for i := range nodes.Items {
+		exists[nodes.Items[i].Name] = true
 	}
-	var kept []nodestatusv1alpha1.SecurityProfileNodeStatus
+	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
+	if err := c.List(ctx, list, client.InNamespace(profile.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, nil, fmt.Errorf("list node statuses in %s: %w", profile.GetNamespace(), err)
+	}
+	states := make(map[string]nodestatusv1alpha1.ProfileNodeState, len(nodes.Items))
 	for i := range list.Items {
-		s := list.Items[i]
-		if slices.ContainsFunc(nodes.Items, func(n corev1.Node) bool { return n.Name == s.NodeName }) {
-			kept = append(kept, s)
+		s := &list.Items[i]
+		if !s.PerNode() {
+			if err := removeStatus(ctx, c, s); err != nil {
+				return nil, nil, err
+			}
 			continue
 		}
-		if err := client.IgnoreNotFound(c.Delete(ctx, &s)); err != nil {
-			return nil, nil, fmt.Errorf("delete status of vanished node %s: %w", s.NodeName, err)
+		if !exists[s.NodeName] {
+			err := api.Get(ctx, client.ObjectKey{Name: s.NodeName}, &corev1.Node{})
+			if apierrors.IsNotFound(err) {
+				err = removeStatus(ctx, c, s)
+			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("node %s of status %s/%s: %w", s.NodeName, s.Namespace, s.Name, err)
+			}
+			continue
+		}
+		if e := s.Find(nodestatusv1alpha1.ProfileKind(kind), profile.GetName()); e != nil && e.UID == profile.GetUID() {
+			states[s.NodeName] = *e
 		}
 	}
-	return nodes.Items, kept, nil
+	return nodes.Items, states, nil
+}
+
+// removeStatus deletes a node status that must not count: the one read,
+// not one a daemon made anew meanwhile.
+func removeStatus(ctx context.Context, c client.Client, s *nodestatusv1alpha1.SecurityProfileNodeStatus) error {
+	uid := s.UID
+	obj := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
+	obj.Namespace, obj.Name = s.Namespace, s.Name
+	if err := c.Delete(ctx, obj, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("delete node status %s/%s of node %s: %w", s.Namespace, s.Name, s.NodeName, err)
+	}
+	return nil
 }
 
 // NodeNames returns the nodes' names, in order.

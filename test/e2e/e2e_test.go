@@ -168,6 +168,13 @@ spec:
     names: [mkdir, mkdirat]
 `, ns))
 		waitInstalled(ns, "deny-mkdir")
+		// The README's "where is profile X not installed, and why" commands, as written there.
+		node := strings.TrimSpace(mustKubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}"))
+		Expect(mustKubectl("-n", ns, "get", "sp", "deny-mkdir", "-o", `jsonpath={.status.nodes.installed}/{.status.nodes.total} installed{"\n"}{range .status.nodes.notInstalled[*]}{.node}{"\t"}{.status}{"\t"}{.reason}{"\t"}{.message}{"\n"}{end}`)).
+			To(Equal("1/1 installed\n"))
+		Expect(mustKubectl("-n", ns, "get", "spns", "-o", `jsonpath={range .items[*]}{.nodeName}{"\t"}{.profiles[?(@.name=="deny-mkdir")].status}{"\n"}{end}`)).
+			To(Equal(node + "\tInstalled\n"))
+		Expect(mustKubectl("-n", ns, "get", "spns")).To(MatchRegexp(`^NAME\s+NODE\s+PROFILES\s+INSTALLED\s+AGE\n` + node + `\s+` + node + `\s+1\s+1\s+\S+\n$`))
 		profile := mustKubectl("-n", ns, "get", "sp", "deny-mkdir", "-o", `jsonpath={.status.seccompProfile\.localhostProfile}`)
 		Expect(profile).To(Equal("operator/" + ns + "/deny-mkdir.json"))
 

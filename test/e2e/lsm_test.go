@@ -56,7 +56,7 @@ spec:
 // profile, or "" while there is none.
 func nodeStatusReason(namespace, kind, profile string) string {
 	out, _ := kubectl("-n", namespace, "get", "spns", "-o",
-		fmt.Sprintf(`jsonpath={range .items[?(@.profileName=="%s")]}{.profileKind}={.reason}{"\n"}{end}`, profile))
+		fmt.Sprintf(`jsonpath={range .items[*].profiles[?(@.name=="%s")]}{.kind}={.reason}{"\n"}{end}`, profile))
 	for _, line := range strings.Split(out, "\n") {
 		if r, ok := strings.CutPrefix(line, kind+"="); ok {
 			return r

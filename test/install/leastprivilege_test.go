@@ -1,6 +1,7 @@
 package install
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/manifests"
 	"github.com/securityprofiles/operator/internal/webhookconfig"
@@ -75,16 +77,20 @@ func managerMay(ctx SpecContext, r request) bool {
 	return review.Status.Allowed
 }
 
-// nodeStatus is a SeccompProfile's status on node, labelled with that
-// node the way the daemon labels it.
-func nodeStatus(namespace, name, node string) *nodestatusv1alpha1.SecurityProfileNodeStatus {
+// nodeStatus is node's status of the namespace's profiles as the daemon
+// writes it: named after the node, labelled with it, listing one
+// SeccompProfile.
+func nodeStatus(namespace, node string) *nodestatusv1alpha1.SecurityProfileNodeStatus {
 	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace: namespace, Name: name, Labels: map[string]string{keys.NodeNameLabel: node},
+			Namespace: namespace, Name: node, Labels: map[string]string{keys.NodeNameLabel: node},
 		},
-		NodeName:    node,
-		ProfileKind: "SeccompProfile",
-		ProfileName: "profile",
+		NodeName: node,
+		Profiles: []nodestatusv1alpha1.ProfileNodeState{{
+			Kind: "SeccompProfile", Name: "profile", UID: "6f1c2d0e-0000-4000-8000-000000000001",
+			Status: profilebasev1alpha1.StatePending, Reason: "Pending",
+		}},
+		ProfileCount: 1,
 	}
 }
 
@@ -214,16 +220,25 @@ var _ = Describe("Least privilege", Ordered, func() {
 		By("refusing another node's status once the policy is loaded")
 		var err error
 		Eventually(func(ctx SpecContext) error {
-			other := nodeStatus(ns, "", "n2")
-			other.GenerateName = "n2-"
-			err = daemon.Create(ctx, other)
+			other := nodeStatus(ns, "n2")
+			if err = daemon.Create(ctx, other); err == nil {
+				// Admitted before the policy was loaded: the name is
+				// fixed, so take it back before the next try.
+				Expect(env.Client.Delete(ctx, other)).To(Succeed())
+				return errors.New("admitted")
+			}
 			return err
 		}).WithContext(ctx).WithTimeout(30 * time.Second).
 			Should(MatchError(ContainSubstring("ValidatingAdmissionPolicy 'spo-daemon-own-node-status'")))
 		Expect(err).To(refusedByPolicy("the daemon on node n1 may write only its own node's statuses, not one of node n2"))
 
+		By("refusing a status of its own node not named after it")
+		misnamed := nodeStatus(ns, "n1")
+		misnamed.Name = "seccompprofile-profile-n1"
+		Expect(daemon.Create(ctx, misnamed)).To(refusedByPolicy("a node status is named after its node: seccompprofile-profile-n1 is not n1"))
+
 		By("writing its own node's status")
-		own := nodeStatus(ns, "own", "n1")
+		own := nodeStatus(ns, "n1")
 		Expect(daemon.Create(ctx, own)).To(Succeed())
 		moved := own.DeepCopy()
 		moved.NodeName = "n2"
@@ -231,26 +246,40 @@ var _ = Describe("Least privilege", Ordered, func() {
 		relabelled := own.DeepCopy()
 		relabelled.Labels[keys.NodeNameLabel] = "n2"
 		Expect(daemon.Update(ctx, relabelled)).To(refusedByPolicy("the spo.x-k8s.io/node-name label n2 does not name node n1"))
-		own.Message = "installed"
+		own.Profiles[0].Status, own.Profiles[0].Reason, own.Profiles[0].Message = profilebasev1alpha1.StateInstalled, "ProfileInstalled", ""
+		own.InstalledCount = 1
 		Expect(daemon.Update(ctx, own)).To(Succeed())
 		Expect(daemon.Delete(ctx, own)).To(Succeed())
 
+		By("deleting its own node's status of the earlier one-per-profile shape")
+		earlier := nodeStatus(ns, "n1")
+		earlier.Name, earlier.Profiles, earlier.ProfileCount = "seccompprofile-profile-n1", nil, 0
+		Expect(env.Client.Create(ctx, earlier)).To(Succeed())
+		Expect(daemon.Delete(ctx, earlier)).To(Succeed())
+
 		By("leaving another node's status, which an admin may write, alone")
-		theirs := nodeStatus(ns, "theirs", "n2")
+		theirs := nodeStatus(ns, "n2")
 		Expect(env.Client.Create(ctx, theirs)).To(Succeed())
 		edited := theirs.DeepCopy()
-		edited.Message = "tampered"
+		edited.Profiles[0].Message = "tampered"
 		Expect(daemon.Update(ctx, edited)).To(refusedByPolicy("not one of node n2"))
 		stolen := theirs.DeepCopy()
 		stolen.NodeName, stolen.Labels[keys.NodeNameLabel] = "n1", "n1"
-		Expect(daemon.Update(ctx, stolen)).To(refusedByPolicy("may change or delete only its own node's statuses, not one of node n2"))
+		Expect(daemon.Update(ctx, stolen)).To(refusedByPolicy("a node status is named after its node: n2 is not n1"))
+		// Even one named after the daemon's node, if it names another.
+		squatted := nodeStatus(ns, "n2")
+		squatted.Name = "n1"
+		Expect(env.Client.Create(ctx, squatted)).To(Succeed())
+		squatted.NodeName, squatted.Labels[keys.NodeNameLabel] = "n1", "n1"
+		Expect(daemon.Update(ctx, squatted)).To(refusedByPolicy("may change or delete only its own node's statuses, not one of node n2"))
+		Expect(env.Client.Delete(ctx, squatted)).To(Succeed())
 		Expect(daemon.Delete(ctx, theirs)).To(refusedByPolicy("may change or delete only its own node's statuses, not one of node n2"))
 		Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(theirs), theirs)).To(Succeed())
-		Expect(theirs.Message).To(BeEmpty())
+		Expect(theirs.Profiles[0].Message).To(BeEmpty())
 		Expect(env.Client.Delete(ctx, theirs)).To(Succeed())
 
 		By("refusing a token that is not bound to the daemon's pod")
 		unbound := tokenClient(spodToken(ctx, nil))
-		Expect(unbound.Create(ctx, nodeStatus(ns, "unbound", "n1"))).To(refusedByPolicy("the node daemon's token names no node"))
+		Expect(unbound.Create(ctx, nodeStatus(ns, "n1"))).To(refusedByPolicy("the node daemon's token names no node"))
 	})
 })

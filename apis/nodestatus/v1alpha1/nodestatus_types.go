@@ -2,22 +2,26 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 )
 
-// ProfileKind is the kind of profile a node status describes.
+// ProfileKind is the kind of profile a node state describes.
 // +kubebuilder:validation:Enum=SeccompProfile;SelinuxProfile;RawSelinuxProfile;AppArmorProfile
 type ProfileKind string
 
-// SecurityProfileNodeStatus is one node's state of one profile. The node's
-// daemon writes it; the profile owns it, so deleting the profile deletes it.
+// SecurityProfileNodeStatus is one node's state of the profiles of one
+// namespace. It is named after the node, and only that node's daemon
+// writes it, coalescing the changes of a burst into one write: the number
+// of these objects grows with nodes and namespaces, not with nodes times
+// profiles. The node owns it, so deleting the node deletes it.
 // It carries its data at the top level: the whole object is a status.
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:shortName=spns,categories=security-profiles
-// +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.profileKind`
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.nodeName`
-// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status`
+// +kubebuilder:printcolumn:name="Profiles",type=integer,JSONPath=`.profileCount`
+// +kubebuilder:printcolumn:name="Installed",type=integer,JSONPath=`.installedCount`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SecurityProfileNodeStatus struct {
 	metav1.TypeMeta `json:",inline"`
@@ -25,25 +29,51 @@ type SecurityProfileNodeStatus struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// nodeName is the node this state was observed on.
+	// nodeName is the node these states were observed on; the object's
+	// name is the same.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	NodeName string `json:"nodeName"`
 
-	// profileKind is the kind of the profile.
-	// +required
-	ProfileKind ProfileKind `json:"profileKind"`
+	// profiles are the node's states of the namespace's profiles, sorted
+	// by kind and name. Atomic: only the node's daemon writes it, always
+	// whole, and the API server then tracks one field instead of every
+	// entry's (which made each write of a namespace with many profiles
+	// several times slower).
+	// +optional
+	// +listType=atomic
+	Profiles []ProfileNodeState `json:"profiles,omitempty"`
 
-	// profileName is the profile's name in this object's namespace.
+	// profileCount is the number of entries in profiles.
+	// +optional
+	ProfileCount int32 `json:"profileCount,omitempty"`
+
+	// installedCount is how many of them are Installed.
+	// +optional
+	InstalledCount int32 `json:"installedCount,omitempty"`
+}
+
+// ProfileNodeState is a node's state of one profile.
+type ProfileNodeState struct {
+	// kind is the kind of the profile.
+	// +required
+	Kind ProfileKind `json:"kind"`
+
+	// name is the profile's name in this object's namespace.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	ProfileName string `json:"profileName"`
+	Name string `json:"name"`
+
+	// uid is the profile's UID: a state of an earlier profile of the same
+	// name never counts for a new one.
+	// +required
+	UID types.UID `json:"uid"`
 
 	// status is the profile's state on the node.
-	// +optional
-	Status profilebasev1alpha1.ProfileState `json:"status,omitempty"`
+	// +required
+	Status profilebasev1alpha1.ProfileState `json:"status"`
 
 	// reason is a short UpperCamel reason for the state, e.g.
 	// SeccompNotSupportedOnNode.
@@ -51,9 +81,9 @@ type SecurityProfileNodeStatus struct {
 	// +kubebuilder:validation:MaxLength=128
 	Reason string `json:"reason,omitempty"`
 
-	// message explains the state in a sentence.
+	// message explains a state other than Installed in a sentence.
 	// +optional
-	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
 }
 

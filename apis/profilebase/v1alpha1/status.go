@@ -66,6 +66,58 @@ type StatusBase struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// nodes counts the nodes the profile must be on and those that
+	// installed it, and names the nodes where it is not installed, with
+	// why.
+	// +optional
+	Nodes *NodeSummary `json:"nodes,omitempty"`
+}
+
+// MaxListedNodes bounds NodeSummary.NotInstalled, so a profile's status
+// stays small on any number of nodes.
+const MaxListedNodes = 20
+
+// NodeSummary is a profile's state over the nodes.
+type NodeSummary struct {
+	// total is the number of nodes in the cluster.
+	Total int32 `json:"total"`
+
+	// installed is how many of them installed the profile.
+	Installed int32 `json:"installed"`
+
+	// notInstalled names nodes where the profile is not installed, the
+	// lowest states first, then by name; at most 20.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	NotInstalled []NodeState `json:"notInstalled,omitempty"`
+
+	// notListed counts the nodes without the profile that notInstalled
+	// has no room for.
+	// +optional
+	NotListed int32 `json:"notListed,omitempty"`
+}
+
+// NodeState is a profile's state on one node.
+type NodeState struct {
+	// node is the node's name.
+	// +kubebuilder:validation:MaxLength=253
+	Node string `json:"node"`
+
+	// status is the profile's state there; Pending when the node has not
+	// reported.
+	Status ProfileState `json:"status"`
+
+	// reason is why, in UpperCamel.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Reason string `json:"reason,omitempty"`
+
+	// message explains the state.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // SetState sets status and the Ready condition together so they can never

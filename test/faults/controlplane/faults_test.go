@@ -89,7 +89,7 @@ func newCluster(t *testing.T) *cluster {
 		if err := c.env.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n}}); err != nil {
 			t.Fatal(err)
 		}
-		c.daemons = append(c.daemons, &nodestatus.Writer{Client: c.env.Client, NodeName: n})
+		c.daemons = append(c.daemons, nodestatus.NewWriter(c.env.Client, c.env.Client, n))
 	}
 	return c
 }

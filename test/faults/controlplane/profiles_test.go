@@ -48,11 +48,15 @@ func newProfile(ns string, i int) *seccompprofilev1beta1.SeccompProfile {
 }
 
 // reportInstalled writes what node's daemon writes once the profile's
-// file is on the node.
+// file is on the node. The write is synchronous (no writer loop runs), so
+// an error means the state is not stored yet; the state stays recorded in
+// the writer, and a retry writes it.
 func reportInstalled(ctx context.Context, node *nodestatus.Writer, sp *seccompprofilev1beta1.SeccompProfile) error {
-	_, err := node.Set(ctx, sp, seccompKind, nodestatus.State{Status: profilebasev1alpha1.StateInstalled,
-		Reason: "ProfileInstalled", Message: "written to the kubelet's seccomp directory"})
-	return err
+	if _, err := node.Set(ctx, sp, seccompKind, nodestatus.State{Status: profilebasev1alpha1.StateInstalled,
+		Reason: "ProfileInstalled", Message: "written to the kubelet's seccomp directory"}); err != nil {
+		return err
+	}
+	return node.Sync(ctx)
 }
 
 // profileStates maps every SeccompProfile of ns to its state, and names

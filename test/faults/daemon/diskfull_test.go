@@ -141,8 +141,9 @@ func leftoverTemps(dir string) ([]string, error) {
 	return slices.DeleteFunc(all, func(rel string) bool { return rel == filler }), err
 }
 
-// stateOf is this node's status of a profile (zero until there is one).
-func stateOf(ctx context.Context, n *node, name string) (nodestatusv1alpha1.SecurityProfileNodeStatus, error) {
+// stateOf is what this node reports for a profile (zero until it reports
+// one). The daemon writes asynchronously: callers poll it.
+func stateOf(ctx context.Context, n *node, name string) (nodestatusv1alpha1.ProfileNodeState, error) {
 	all, err := statuses(ctx, n.env.Client, n.namespace, n.name)
 	return all[name], err
 }

@@ -6,13 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
-	"github.com/securityprofiles/operator/daemon/nodestatus"
 	daemonseccomp "github.com/securityprofiles/operator/daemon/seccomp"
 	"github.com/securityprofiles/operator/internal/podprofiles"
 	"github.com/securityprofiles/operator/internal/seccomp"
@@ -84,24 +84,32 @@ func expectedFiles(t *testing.T, sp *seccompprofilev1beta1.SeccompProfile) files
 	}
 }
 
-// statuses are this node's SecurityProfileNodeStatus objects in a
-// namespace, by profile name.
-func statuses(ctx context.Context, c client.Client, namespace, nodeName string) (map[string]nodestatusv1alpha1.SecurityProfileNodeStatus, error) {
-	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
-	err := c.List(ctx, list, client.InNamespace(namespace),
-		client.MatchingLabels{keys.NodeNameLabel: nodestatus.LabelValue(nodeName)})
+// statuses are what this node reports in a namespace for its
+// SeccompProfiles, by profile name: the entries of the node's status
+// object there (named after the node), empty while it has none.
+func statuses(ctx context.Context, c client.Client, namespace, nodeName string) (map[string]nodestatusv1alpha1.ProfileNodeState, error) {
+	obj := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
+	err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: nodeName}, obj)
+	if apierrors.IsNotFound(err) {
+		return map[string]nodestatusv1alpha1.ProfileNodeState{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]nodestatusv1alpha1.SecurityProfileNodeStatus, len(list.Items))
-	for _, s := range list.Items {
-		out[s.ProfileName] = s
+	if obj.NodeName != nodeName {
+		return nil, fmt.Errorf("node status %s/%s is of node %q", namespace, nodeName, obj.NodeName)
+	}
+	out := make(map[string]nodestatusv1alpha1.ProfileNodeState, len(obj.Profiles))
+	for _, e := range obj.Profiles {
+		if e.Kind == "SeccompProfile" {
+			out[e.Name] = e
+		}
 	}
 	return out, nil
 }
 
-// countState counts the statuses in state.
-func countState(all map[string]nodestatusv1alpha1.SecurityProfileNodeStatus, state string) int {
+// countState counts the states that are state.
+func countState(all map[string]nodestatusv1alpha1.ProfileNodeState, state string) int {
 	n := 0
 	for _, s := range all {
 		if string(s.Status) == state {
