@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -19,6 +20,7 @@ import (
 	"github.com/securityprofiles/operator/controllers/selinuxnode"
 	"github.com/securityprofiles/operator/controllers/spod"
 	"github.com/securityprofiles/operator/internal/logging"
+	"github.com/securityprofiles/operator/internal/podcache"
 	"github.com/securityprofiles/operator/internal/profiling"
 )
 
@@ -157,9 +159,17 @@ func watchNamespace(restrictTo, olmTargets string) string {
 // set, every other namespaced kind is cached in that namespace and the
 // operator's only, so the operator handles profiles of one namespace and
 // can run with namespace-scoped RBAC for namespaced kinds; cluster-scoped
-// kinds (nodes, the webhook configuration) are unaffected.
+// kinds (nodes, the webhook configuration) are unaffected. Every pod of
+// the cluster is cached, trimmed to what the controllers read
+// (podcache.Manager); managedFields are dropped from every kind, as no
+// controller reads them and writes never send them.
+// The initial sync streams the pods (client-go's WatchListClient, on by
+// default) so each is trimmed as it arrives rather than after a LIST of
+// every whole pod; KUBE_FEATURE_WatchListClient=false turns it off.
 func cacheOptions(operatorNamespace, restrictTo string) cache.Options {
-	opts := cache.Options{ByObject: spod.CacheOptions(operatorNamespace)}
+	opts := cache.Options{ByObject: spod.CacheOptions(operatorNamespace), DefaultTransform: cache.TransformStripManagedFields()}
+	// No Namespaces: with restrictTo set the pods inherit DefaultNamespaces.
+	opts.ByObject[&corev1.Pod{}] = cache.ByObject{Transform: podcache.Manager(operatorNamespace)}
 	if restrictTo != "" {
 		opts.DefaultNamespaces = map[string]cache.Config{restrictTo: {}, operatorNamespace: {}}
 	}

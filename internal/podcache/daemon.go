@@ -24,6 +24,9 @@ func Daemon() toolscache.TransformFunc {
 		if !ok {
 			return strip(obj)
 		}
+		if alreadyTrimmed(pod) {
+			return pod, nil
+		}
 		return forDaemon(pod), nil
 	}
 }
@@ -33,6 +36,7 @@ func forDaemon(in *corev1.Pod) *corev1.Pod {
 		TypeMeta: in.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              in.Name,
+			SelfLink:          trimmedMark,
 			GenerateName:      in.GenerateName,
 			Namespace:         in.Namespace,
 			UID:               in.UID,

@@ -33,6 +33,9 @@ func Manager(operatorNamespace string) toolscache.TransformFunc {
 		if !ok || pod.Namespace == operatorNamespace {
 			return strip(obj)
 		}
+		if alreadyTrimmed(pod) {
+			return pod, nil
+		}
 		return forManager(pod), nil
 	}
 }
@@ -42,6 +45,7 @@ func forManager(in *corev1.Pod) *corev1.Pod {
 		TypeMeta: in.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              in.Name,
+			SelfLink:          trimmedMark,
 			Namespace:         in.Namespace,
 			UID:               in.UID,
 			ResourceVersion:   in.ResourceVersion,
