@@ -2,9 +2,11 @@
 # Cost of the eBPF recorder's container capture to a getpid-heavy loop:
 # recorded as a container, and as a host process that is not recorded
 # while capture runs, each against the same loop with capture off, in
-# alternating rounds. Needs root and kernel BTF. Prints numbers only.
+# alternating rounds (the median of per-round ratios, as hack/bench/lib.sh
+# prints them). Needs root and kernel BTF. Prints numbers only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source hack/bench/lib.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 source hack/cgo-env.sh
@@ -19,4 +21,6 @@ int main(void)
 }
 C
 cc -O2 -o "$work/getpid" "$work/getpid.c"
-go run ./hack/bench/recorder -loop "$work/getpid" -rounds "${ROUNDS:-7}"
+go build -o "$work/recorder" ./hack/bench/recorder
+echo "eBPF recorder overhead $(load_note)"
+"$work/recorder" -loop "$work/getpid" -rounds "${ROUNDS:-9}"

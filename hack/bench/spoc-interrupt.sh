@@ -2,17 +2,18 @@
 # Time from Ctrl-C (SIGINT) to exit of `spoc record` with a sleeping command
 # under it: spoc stops the command, reads the recording and writes the
 # profile. The spoc issue asked for under 2 s; this prints the median and
-# the worst of RUNS runs and never fails on them (the test only checks that
-# the profile is written). Needs root and kernel BTF.
+# the min–max of RUNS runs (hack/bench/lib.sh) and never fails on them (the
+# test only checks that the profile is written). Needs root and kernel BTF.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source hack/bench/lib.sh
 RUNS="${RUNS:-5}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 source hack/cgo-env.sh
 go build -o "$work/spoc" ./cmd/spoc
 
-# once prints the milliseconds from SIGINT to spoc's exit, interrupting
+# once prints the microseconds from SIGINT to spoc's exit, interrupting
 # only once sleep sleeps (syscall 230, clock_nanosleep) under the recorder.
 once() {
 	rm -f "$work/sleep.yaml"
@@ -35,10 +36,9 @@ once() {
 	e=$(date +%s%N)
 	# A run that wrote no profile measured nothing.
 	[ -s "$work/sleep.yaml" ] || { echo "spoc wrote no profile:" >&2; cat "$work/log" >&2; return 1; }
-	echo $(((e - s) / 1000000))
+	echo $(((e - s) / 1000))
 }
 
 runs=""
 for _ in $(seq 1 "$RUNS"); do runs+="$(once)"$'\n'; done
-printf '%s' "$runs" | sort -n | awk -v n="$RUNS" '{a[NR] = $1} END {
-	printf "spoc record, SIGINT to exit: median %d ms, worst %d ms of %d runs\n", a[int((NR + 1) / 2)], a[NR], n }'
+printf '%s' "$runs" | series_line "spoc record, SIGINT to exit $(load_note)"

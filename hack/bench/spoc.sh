@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Wall-time cost of recording with spoc, with strace -f as the foil.
-# For each workload it prints the median of RUNS runs, untraced, under
-# `spoc record` and under `strace -f`, and the ratios traced/untraced.
-# "inner" times are measured inside the traced tree (the recorder's
-# steady-state cost); "total" adds spoc's BPF load and self-test, or
-# strace's start-up. Needs root and kernel BTF. Prints numbers, never fails
-# on them.
+# Wall and CPU time cost of recording with spoc, strace -f as the foil. Each
+# round runs a workload untraced and then under `spoc record`, so drift in
+# the machine's speed hits both alike (hack/bench/lib.sh prints the median
+# of the per-round ratios). "inner" is timed inside the traced tree: the
+# recorder's steady-state cost. "whole process" is the wall time of the
+# whole command, spoc's fixed cost (BPF load, self-test, profile write)
+# included; `spoc record true` shows that fixed cost alone. "inner CPU
+# time" is the workload's user+sys time, which other jobs preempting it
+# do not inflate as they do wall time. strace -f runs
+# in the first STRACE_RUNS rounds only. Needs root and kernel BTF. Prints
+# numbers, never fails on them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-RUNS="${RUNS:-5}"
+source hack/bench/lib.sh
+RUNS="${RUNS:-9}"
 # strace -f takes over a minute for the getpid loop: one run is enough to
 # show the order of magnitude.
 STRACE_RUNS="${STRACE_RUNS:-1}"
@@ -30,56 +35,73 @@ int main(void)
 }
 C
 cc -O2 -o "$work/getpid" "$work/getpid.c"
-# inner: runs the workload and prints its own wall time in microseconds.
+# inner: runs the workload and prints its wall time and its CPU time
+# (user+sys of it and its children, from bash's times), in microseconds.
 cat >"$work/inner" <<'SH'
-#!/bin/sh
+#!/bin/bash
+f=$(mktemp)
 s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
-echo $(( (e - s) / 1000 ))
+# times in this shell: in a pipe or $(...) it would be a fresh child's.
+times >"$f"
+cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] } printf "%d", t * 1e6 }' "$f")
+rm -f "$f"
+echo "$(( (e - s) / 1000 )) $cpu"
 SH
 chmod +x "$work/inner"
 
-# measure MODE CMD...: prints "inner_us total_us" for one run.
+# measure MODE CMD...: prints "inner_us inner_cpu_us total_us" for one run.
 measure() {
 	local mode="$1"; shift
 	local s e inner
 	s=$(date +%s%N)
 	case "$mode" in
 	bare) inner=$("$work/inner" "$@") ;;
-	spoc) inner=$("$work/spoc" record -n -o "$work/p.yaml" "$work/inner" "$@" 2>/dev/null) ;;
+	spoc) inner=$("$work/spoc" record -n -o "$work/p.yaml" "$work/inner" "$@" 2>"$work/spoc.log") ;;
 	strace) inner=$(strace -f -qq -o /dev/null "$work/inner" "$@") ;;
 	esac
 	e=$(date +%s%N)
-	echo "$inner $(( (e - s) / 1000 ))"
+	if [ -z "$inner" ]; then
+		echo "$mode run of $* printed no time:" >&2
+		cat "$work/spoc.log" >&2 2>/dev/null || true
+		return 1
+	fi
+	echo "$inner $(((e - s) / 1000))"
 }
-
-# median COLUMN of RUNS measurements.
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 bench() {
 	local name="$1"; shift
-	declare -A runs inner total
-	# Warm the page cache, then interleave the modes so that drift in the
-	# machine's load hits them alike.
+	local rounds="" foil="" bare spoc
+	# Warm the page cache first.
 	"$@" >/dev/null
 	for i in $(seq "$RUNS"); do
-		for mode in bare spoc strace; do
-			[ "$mode" = strace ] && [ "$i" -gt "$STRACE_RUNS" ] && continue
-			runs[$mode]+="$(measure "$mode" "$@")"$'\n'
-		done
+		bare=$(measure bare "$@")
+		spoc=$(measure spoc "$@")
+		rounds+="$bare $spoc"$'\n'
+		if [ "$i" -le "$STRACE_RUNS" ]; then
+			foil+="$bare $(measure strace "$@")"$'\n'
+		fi
 	done
-	for mode in bare spoc strace; do
-		inner[$mode]=$(printf '%s' "${runs[$mode]}" | cut -d' ' -f1 | median)
-		total[$mode]=$(printf '%s' "${runs[$mode]}" | cut -d' ' -f2 | median)
-	done
-	awk -v n="$name" -v bi="${inner[bare]}" -v si="${inner[spoc]}" -v ti="${inner[strace]}" \
-		-v bt="${total[bare]}" -v st="${total[spoc]}" -v tt="${total[strace]}" 'BEGIN {
-		printf "%-24s untraced %7.3fs | spoc inner %7.3fs (%.2fx) total %7.3fs (%.2fx) | strace -f inner %7.3fs (%.2fx) total %7.3fs (%.2fx)\n",
-			n, bi/1e6, si/1e6, si/bi, st/1e6, st/bt, ti/1e6, ti/bi, tt/1e6, tt/bt }'
+	# Columns: bare inner, CPU and total, then traced inner, CPU and total.
+	printf '%s' "$rounds" | awk '{print $1, $4}' | ab_line "$name, inner (steady state)" bare "spoc record"
+	printf '%s' "$rounds" | awk '{print $2, $5}' | ab_line "$name, inner CPU time (user+sys)" bare "spoc record"
+	printf '%s' "$rounds" | awk '{print $3, $6}' | ab_line "$name, whole process" bare "spoc record"
+	[ -n "$foil" ] || return 0
+	printf '%s' "$foil" | awk '{print $1, $4}' | ab_line "$name, inner, foil" bare "strace -f"
+	printf '%s' "$foil" | awk '{print $3, $6}' | ab_line "$name, whole process, foil" bare "strace -f"
 }
 
-echo "spoc recording overhead, median of $RUNS runs (strace: $STRACE_RUNS) ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
-bench "getpid x 2M" "$work/getpid"
-bench "find /usr" find /usr
-# GNU tar skips reading files when it writes to /dev/null: pipe it.
-bench "tar -c /usr/share | cat" sh -c 'tar -cf - -C /usr share | cat'
-
+echo "spoc recording overhead, $RUNS alternating rounds (strace -f: $STRACE_RUNS) $(load_note)"
+fixed=""
+for _ in $(seq "$RUNS"); do
+	fixed+="$(time_us "$work/spoc" record -n -o "$work/p.yaml" true 2>/dev/null)"$'\n'
+done
+printf '%s' "$fixed" | series_line "spoc record true, whole process (fixed cost: BPF load, self-test, profile write)"
+# WORKLOADS picks some of: getpid find tar.
+for w in ${WORKLOADS:-getpid find tar}; do
+	case "$w" in
+	getpid) bench "getpid ×2M" "$work/getpid" ;;
+	find) bench "find /usr" find /usr ;;
+	# GNU tar skips reading files when it writes to /dev/null: pipe it.
+	tar) bench "tar -c /usr/share | cat" sh -c 'tar -cf - -C /usr share | cat' ;;
+	esac
+done

@@ -7,6 +7,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/securityprofiles/operator/hack/bench/abratio"
 	"github.com/securityprofiles/operator/webhooks/binding"
 )
 
@@ -46,6 +47,6 @@ func benchGateCheck(ctx context.Context, mgr ctrl.Manager, ns string, calls int)
 	fmt.Printf("binding.spo.io scheduling-gate check, installed profiles (never gated), %d alternating calls each\n", calls)
 	fmt.Printf("  gates off  %s\n", summary(without))
 	fmt.Printf("  gates on   %s\n", summary(with))
-	fmt.Printf("  ratio on/off at p50: %.2f\n\n", float64(pct(with, 50))/float64(pct(without, 50)))
+	fmt.Printf("  %s\n\n", abratio.Line("gate check, call pairs", "gates off", "gates on", without, with))
 	return nil
 }

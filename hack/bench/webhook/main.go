@@ -2,7 +2,9 @@
 // latency against the real informer cache with 100 ProfileBindings and 20
 // ProfileRecordings in the namespace, and end-to-end pod-create latency
 // through a local kube-apiserver with and without the webhooks, at a
-// fixed create rate. It prints numbers and never fails on them.
+// fixed create rate. Compared runs alternate and ratios are the median of
+// per-round ratios (hack/bench/abratio). It prints numbers and never
+// fails on them.
 package main
 
 import (
@@ -26,6 +28,7 @@ func main() {
 	calls := flag.Int("calls", 5000, "Handler calls per webhook.")
 	pods := flag.Int("pods", 500, "Pods created per end-to-end run.")
 	rate := flag.Int("rate", 100, "Pod creations per second in the end-to-end runs.")
+	rounds := flag.Int("rounds", 5, "Alternating rounds (without, with webhooks) the end-to-end pods are split into.")
 	profile := flag.String("cpuprofile", "", "Write a CPU profile of this process (webhook server included) to this file.")
 	flag.Parse()
 	if *profile != "" {
@@ -35,14 +38,14 @@ func main() {
 		}
 	}
 	ctrl.SetLogger(logr.Discard())
-	if err := run(*calls, *pods, *rate); err != nil {
+	if err := run(*calls, *pods, *rate, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "webhook bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(calls, pods, rate int) error {
+func run(calls, pods, rate, rounds int) error {
 	var mgr ctrl.Manager
 	suite, err := webhooktest.StartWebhooks(
 		[]string{spodv1alpha1.BindingWebhookName, spodv1alpha1.RecordingWebhookName},
@@ -77,5 +80,5 @@ func run(calls, pods, rate int) error {
 	if err := benchGateCheck(ctx, mgr, ns, calls); err != nil {
 		return err
 	}
-	return benchEndToEnd(ctx, c, ns, pods, rate)
+	return benchEndToEnd(ctx, c, ns, pods, rate, rounds)
 }
