@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
+	"github.com/securityprofiles/operator/test/envtest"
+)
+
+func run(ctx context.Context, nodes, latencyN, bulkN int, storage string) error {
+	env, err := envtest.Start()
+	if err != nil {
+		return err
+	}
+	defer env.Stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dir, cleanup, err := storageDir(storage)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	start := time.Now()
+	if err := startDaemons(ctx, env, dir, nodes); err != nil {
+		return err
+	}
+	manager, mw, err := startManager(env, dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = manager.Process.Signal(syscall.SIGTERM); _ = manager.Wait() }()
+	fmt.Printf("seccomp profiles on %d simulated nodes (daemons started in %v)\n", nodes, time.Since(start).Round(time.Millisecond))
+
+	if latencyN > 0 {
+		ns, err := namespace(ctx, env, "latency-")
+		if err != nil {
+			return err
+		}
+		w, err := countWrites(mw)
+		if err != nil {
+			return err
+		}
+		lat, err := latency(ctx, env, ns, latencyN)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  create -> Installed, %d profiles one at a time: p50 %v  p99 %v  max %v\n",
+			latencyN, pct(lat, 50), pct(lat, 99), pct(lat, 100))
+		if err := w.print(latencyN); err != nil {
+			return err
+		}
+	}
+	ns, err := namespace(ctx, env, "bulk-")
+	if err != nil {
+		return err
+	}
+	w, err := countWrites(mw)
+	if err != nil {
+		return err
+	}
+	cpu, self := childCPU(), selfCPU()
+	bulk, err := throughput(ctx, env, ns, bulkN)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("    CPU used meanwhile: %s; the daemons (this process) %.1f s\n", cpuSince(cpu), selfCPU()-self)
+	fmt.Printf("  %d profiles x %d nodes all Installed in %v (%.0f profile-node installs/s)\n",
+		bulkN, nodes, bulk.Round(time.Millisecond), float64(bulkN*nodes)/bulk.Seconds())
+	if err := w.print(bulkN); err != nil {
+		return err
+	}
+	list := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
+	if err := env.Client.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	fmt.Printf("  SecurityProfileNodeStatus objects for them: %d (one per node and namespace)\n", len(list.Items))
+
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	daemons := rssKiB("self")
+	fmt.Printf("  memory: manager process RSS %d MiB; %d daemons in one process RSS %d MiB, Go heap %d MiB (%.1f MiB per daemon)\n",
+		rssKiB(strconv.Itoa(manager.Process.Pid))/1024, nodes, daemons/1024, ms.HeapInuse>>20, float64(daemons)/1024/float64(nodes))
+	return nil
+}
+
+// writes are the API writes of one phase: node statuses written by the
+// daemons and writes of the manager (profile finalizers and statuses).
+type writes struct {
+	manager                  managerWrites
+	statuses, writes, failed float64
+}
+
+func countWrites(m managerWrites) (*writes, error) {
+	n, failed, err := m.count()
+	return &writes{manager: m, statuses: statusWrites(), writes: n, failed: failed}, err
+}
+
+func (w *writes) print(profiles int) error {
+	n, failed, err := w.manager.count()
+	if err != nil {
+		return err
+	}
+	s, p := statusWrites()-w.statuses, n-w.writes
+	fmt.Printf("    API writes: %.0f node-status writes (%.2f per profile), %.0f by the manager (%.2f per profile: finalizer, status); %.0f manager passes retried after an error (conflicts)\n",
+		s, s/float64(profiles), p, p/float64(profiles), failed-w.failed)
+	return nil
+}
