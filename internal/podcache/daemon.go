@@ -6,7 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	"github.com/securityprofiles/operator/apis/keys"
 )
@@ -18,17 +17,7 @@ import (
 // seccomp profile and privileged flag, the pod's seccomp profile, and
 // every container status's name and runtime IDs.
 func Daemon() toolscache.TransformFunc {
-	strip := cache.TransformStripManagedFields()
-	return func(obj any) (any, error) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok {
-			return strip(obj)
-		}
-		if alreadyTrimmed(pod) {
-			return pod, nil
-		}
-		return forDaemon(pod), nil
-	}
+	return transform(func(*corev1.Pod) bool { return false }, forDaemon)
 }
 
 func forDaemon(in *corev1.Pod) *corev1.Pod {

@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	"github.com/securityprofiles/operator/apis/keys"
 )
@@ -27,17 +26,7 @@ import (
 // The gate writes pods only as patches computed between two copies of the
 // trimmed pod, so fields missing from the cache are never sent.
 func Manager(operatorNamespace string) toolscache.TransformFunc {
-	strip := cache.TransformStripManagedFields()
-	return func(obj any) (any, error) {
-		pod, ok := obj.(*corev1.Pod)
-		if !ok || pod.Namespace == operatorNamespace {
-			return strip(obj)
-		}
-		if alreadyTrimmed(pod) {
-			return pod, nil
-		}
-		return forManager(pod), nil
-	}
+	return transform(func(pod *corev1.Pod) bool { return pod.Namespace == operatorNamespace }, forManager)
 }
 
 func forManager(in *corev1.Pod) *corev1.Pod {

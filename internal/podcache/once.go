@@ -1,6 +1,10 @@
 package podcache
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+)
 
 // trimmedMark is the selfLink of every pod this package trimmed, so a
 // transform handed its own output returns it as it is.
@@ -18,3 +22,19 @@ const trimmedMark = "podcache:trimmed"
 
 // alreadyTrimmed reports whether pod is the output of one of our trims.
 func alreadyTrimmed(pod *corev1.Pod) bool { return pod.SelfLink == trimmedMark }
+
+// transform trims pods with trim, except those keepWhole claims, which
+// like every other object only lose their managedFields.
+func transform(keepWhole func(*corev1.Pod) bool, trim func(*corev1.Pod) *corev1.Pod) toolscache.TransformFunc {
+	strip := cache.TransformStripManagedFields()
+	return func(obj any) (any, error) {
+		pod, ok := obj.(*corev1.Pod)
+		if !ok || keepWhole(pod) {
+			return strip(obj)
+		}
+		if alreadyTrimmed(pod) {
+			return pod, nil
+		}
+		return trim(pod), nil
+	}
+}
