@@ -99,8 +99,10 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pod
 		agg.Nodes = summary
 	}
 	res, err := r.writeStatus(ctx, obj, agg, pods, v)
-	if err != nil {
-		return ctrl.Result{}, err
+	if err != nil || res.Requeue {
+		// A conflict: the pass runs again on the newer profile, verdict
+		// and all.
+		return res, err
 	}
 	switch {
 	case v == nil:
@@ -150,7 +152,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg pro
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{}, nil
 		}
-		return ctrl.Result{}, fmt.Errorf("write %s status: %w", r.kind.name, err)
+		return profilestate.RetryOnConflict(fmt.Errorf("write %s status: %w", r.kind.name, err))
 	}
 	r.pacer.Wrote(key)
 	if v != nil && v.warning() != "" {

@@ -121,7 +121,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 	// requeues the pass, which then reads the newer profile.
 	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
 	if err := r.Client.Status().Patch(ctx, sp, patch); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return profilestate.RetryOnConflict(client.IgnoreNotFound(err))
 	}
 	r.pacer.Wrote(key)
 	return ctrl.Result{}, nil

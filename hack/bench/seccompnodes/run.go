@@ -109,7 +109,7 @@ func (w *writes) print(profiles int) error {
 		return err
 	}
 	s, p := statusWrites()-w.statuses, n-w.writes
-	fmt.Printf("    API writes: %.0f node-status writes (%.2f per profile), %.0f by the manager (%.2f per profile: finalizer, status); %.0f manager passes retried after an error (conflicts)\n",
+	fmt.Printf("    API writes: %.0f node-status writes (%.2f per profile), %.0f by the manager (%.2f per profile: finalizer, status); %.0f manager passes repeated (write conflicts, errors)\n",
 		s, s/float64(profiles), p, p/float64(profiles), failed-w.failed)
 	return nil
 }

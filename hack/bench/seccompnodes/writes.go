@@ -66,7 +66,10 @@ func reportWritesOnSignal() {
 	signal.Notify(ch, syscall.SIGUSR1)
 	go func() {
 		for range ch {
-			errs := metricSum("controller_runtime_reconcile_total", func(l map[string]string) bool { return l["result"] == "error" })
+			// Failed passes and those repeated after a write conflict.
+			errs := metricSum("controller_runtime_reconcile_total", func(l map[string]string) bool {
+				return l["result"] == "error" || l["result"] == "requeue"
+			})
 			fmt.Printf("%.0f %.0f\n", clientWrites(), errs)
 		}
 	}()
