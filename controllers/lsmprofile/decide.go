@@ -59,17 +59,22 @@ func (v verdict) warning() string {
 // unless a node reports worse; an unchecked one can be no better than
 // Pending, as no node loads it.
 func decide(agg profilestate.Aggregate, v verdict, disabled bool) profilestate.Aggregate {
+	// Only the state changes: status.nodes still says what each node
+	// reports.
+	set := func(state profilebasev1alpha1.ProfileState, reason, message string) profilestate.Aggregate {
+		agg.State, agg.Reason, agg.Message = state, reason, message
+		return agg
+	}
 	switch {
 	case agg.State == profilebasev1alpha1.StateTerminating:
 		return agg
 	case v.invalid():
-		return profilestate.Aggregate{State: profilebasev1alpha1.StateError, Reason: v.reason, Message: v.message}
+		return set(profilebasev1alpha1.StateError, v.reason, v.message)
 	case disabled && agg.State.Rank() > profilebasev1alpha1.StateDisabled.Rank():
-		return profilestate.Aggregate{State: profilebasev1alpha1.StateDisabled, Reason: ReasonDisabled,
-			Message: "spec.disabled is set: every node removes the profile"}
+		return set(profilebasev1alpha1.StateDisabled, ReasonDisabled, "spec.disabled is set: every node removes the profile")
 	case v.unchecked != nil && agg.State.Rank() > profilebasev1alpha1.StatePending.Rank():
-		return profilestate.Aggregate{State: profilebasev1alpha1.StatePending, Reason: ReasonValidatorUnavailable,
-			Message: clip("cannot validate the policy yet: " + v.unchecked.Error())}
+		return set(profilebasev1alpha1.StatePending, ReasonValidatorUnavailable,
+			clip("cannot validate the policy yet: "+v.unchecked.Error()))
 	}
 	return agg
 }

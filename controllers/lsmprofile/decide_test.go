@@ -13,7 +13,8 @@ import (
 
 func TestDecide(t *testing.T) {
 	agg := func(s profilebasev1alpha1.ProfileState, reason string) profilestate.Aggregate {
-		return profilestate.Aggregate{State: s, Reason: reason, Message: "from the nodes"}
+		return profilestate.Aggregate{State: s, Reason: reason, Message: "from the nodes",
+			Nodes: &profilebasev1alpha1.NodeSummary{Total: 2, Installed: 1}}
 	}
 	invalid := verdict{reason: ReasonInvalidSelinuxProfile, message: "spec.allow: bad"}
 	unchecked := verdict{unchecked: errors.New("apparmor_parser not found")}
@@ -40,6 +41,10 @@ func TestDecide(t *testing.T) {
 		got := decide(tc.nodes, tc.v, tc.disabled)
 		if got.State != tc.want || got.Reason != tc.reason {
 			t.Errorf("%s: got %s/%s, want %s/%s", tc.name, got.State, got.Reason, tc.want, tc.reason)
+		}
+		// The verdict changes the state, not what the nodes report.
+		if got.Nodes != tc.nodes.Nodes {
+			t.Errorf("%s: status.nodes replaced by %+v", tc.name, got.Nodes)
 		}
 	}
 }

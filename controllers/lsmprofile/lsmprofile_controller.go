@@ -42,7 +42,7 @@ type Reconciler struct {
 	// operatorNamespace holds spod.
 	operatorNamespace string
 	// pacer spaces out writes of node counts alone.
-	pacer profilestate.Pacer
+	pacer *profilestate.Pacer
 }
 
 // Reconcile adds the in-use finalizer, releases a deleted profile no pod
@@ -91,12 +91,10 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pod
 			return ctrl.Result{}, fmt.Errorf("validate %s %s: %w", r.kind.name, client.ObjectKeyFromObject(obj), err)
 		}
 		v = &got
-		summary := agg.Nodes
 		agg = decide(agg, got, r.kind.view(obj).disabled)
 		if agg, err = r.explainPending(ctx, agg, len(statuses)); err != nil {
 			return ctrl.Result{}, err
 		}
-		agg.Nodes = summary
 	}
 	res, err := r.writeStatus(ctx, obj, agg, pods, v)
 	if err != nil || res.Requeue {

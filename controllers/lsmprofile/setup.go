@@ -61,7 +61,8 @@ func SetupWithManager(ctx context.Context, mgr ctrl.Manager, cfg Config) error {
 	}
 	c := mgr.GetClient()
 	newReconciler := func(k kind) *Reconciler {
-		r := &Reconciler{client: c, apiReader: mgr.GetAPIReader(), kind: k, operatorNamespace: cfg.OperatorNamespace}
+		r := &Reconciler{client: c, apiReader: mgr.GetAPIReader(), kind: k, operatorNamespace: cfg.OperatorNamespace,
+			pacer: profilestate.NewPacer()}
 		r.events = mgr.GetEventRecorder(r.controllerName() + "-controller")
 		return r
 	}

@@ -49,7 +49,7 @@ func (r *Reconciler) explainPending(ctx context.Context, agg profilestate.Aggreg
 		return agg, nil
 	}
 	sw := r.kind.nodeSwitch
-	return profilestate.Aggregate{State: profilebasev1alpha1.StatePending, Reason: sw.reason, Message: fmt.Sprintf(
+	return profilestate.Aggregate{State: profilebasev1alpha1.StatePending, Reason: sw.reason, Nodes: agg.Nodes, Message: fmt.Sprintf(
 		"no node installs %ss while spod's spec.%s is off: kubectl -n %s patch spod %s --type=merge -p '{\"spec\":{\"%s\":true}}'",
 		r.kind.name, sw.field, r.operatorNamespace, spodv1alpha1.Name, sw.field)}, nil
 }

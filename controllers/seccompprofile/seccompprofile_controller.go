@@ -34,7 +34,8 @@ type Reconciler struct {
 	// SetupWithManager sets the manager's when nil.
 	APIReader client.Reader
 	// pacer spaces out writes of node counts alone.
-	pacer profilestate.Pacer
+	// (nil until SetupWithManager.)
+	pacer *profilestate.Pacer
 }
 
 // Reconcile gathers the nodes, node statuses and pods of a profile, then

@@ -30,6 +30,7 @@ const (
 
 // SetupWithManager registers the indexes, the controller and its watches.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	r.pacer = profilestate.NewPacer()
 	if r.APIReader == nil {
 		r.APIReader = mgr.GetAPIReader()
 	}

@@ -1,13 +1,13 @@
 package profilestate
 
 import (
-	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	"github.com/securityprofiles/operator/internal/throttle"
 )
 
 // SummaryInterval is the least time between two status writes of a profile
@@ -17,41 +17,12 @@ import (
 // once.
 const SummaryInterval = time.Second
 
-// Pacer remembers when each profile's status was last written.
-type Pacer struct {
-	mu   sync.Mutex
-	last map[types.NamespacedName]time.Time
-}
+// Pacer spaces out a profile's status writes that change only its node
+// counts (a throttle.Throttle of SummaryInterval).
+type Pacer struct{ throttle.Throttle }
 
-// Wait returns how long a write of the profile's node counts alone must
-// wait; 0 means now.
-func (p *Pacer) Wait(key types.NamespacedName) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	last, ok := p.last[key]
-	if !ok {
-		return 0
-	}
-	return max(0, SummaryInterval-time.Since(last))
-}
-
-// Wrote records a write of the profile's status.
-func (p *Pacer) Wrote(key types.NamespacedName) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.last == nil {
-		p.last = map[types.NamespacedName]time.Time{}
-	}
-	p.last[key] = time.Now()
-}
-
-// Forget drops a profile that is gone, so the memory does not grow with
-// every profile ever written.
-func (p *Pacer) Forget(key types.NamespacedName) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.last, key)
-}
+// NewPacer returns a pacer of SummaryInterval.
+func NewPacer() *Pacer { return &Pacer{throttle.Throttle{Interval: SummaryInterval}} }
 
 // Apply puts the node summary into st, a profile's status, unless the
 // summary alone changed too recently; other reports whether anything else
@@ -63,7 +34,7 @@ func (p *Pacer) Apply(key types.NamespacedName, st *profilebasev1alpha1.StatusBa
 		return other, 0
 	}
 	if !other {
-		if wait := p.Wait(key); wait > 0 {
+		if wait := p.Delay(key); wait > 0 {
 			return false, wait
 		}
 	}

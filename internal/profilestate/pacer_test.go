@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	"github.com/securityprofiles/operator/internal/throttle"
 )
 
 func TestPacerApply(t *testing.T) {
@@ -17,14 +18,14 @@ func TestPacerApply(t *testing.T) {
 	}
 
 	t.Run("first write is not held back", func(t *testing.T) {
-		var p Pacer
+		p := NewPacer()
 		st := &profilebasev1alpha1.StatusBase{Nodes: old}
 		if write, wait := p.Apply(key, st, summary(), false); !write || wait != 0 || st.Nodes.Installed != 2 {
 			t.Errorf("got write=%v wait=%v nodes=%+v, want a write now of the new summary", write, wait, st.Nodes)
 		}
 	})
 	t.Run("summary alone within the interval waits", func(t *testing.T) {
-		var p Pacer
+		p := NewPacer()
 		p.Wrote(key)
 		st := &profilebasev1alpha1.StatusBase{Nodes: old}
 		write, wait := p.Apply(key, st, summary(), false)
@@ -40,14 +41,16 @@ func TestPacerApply(t *testing.T) {
 		}
 	})
 	t.Run("summary alone after the interval is written", func(t *testing.T) {
-		p := Pacer{last: map[types.NamespacedName]time.Time{key: time.Now().Add(-2 * SummaryInterval)}}
+		p := &Pacer{throttle.Throttle{Interval: time.Millisecond}}
+		p.Wrote(key)
+		time.Sleep(2 * time.Millisecond)
 		st := &profilebasev1alpha1.StatusBase{Nodes: old}
 		if write, wait := p.Apply(key, st, summary(), false); !write || wait != 0 || st.Nodes.Installed != 2 {
 			t.Errorf("got write=%v wait=%v nodes=%+v, want a write now", write, wait, st.Nodes)
 		}
 	})
 	t.Run("with other changes it is written at once", func(t *testing.T) {
-		var p Pacer
+		p := NewPacer()
 		p.Wrote(key)
 		st := &profilebasev1alpha1.StatusBase{Nodes: old}
 		if write, wait := p.Apply(key, st, summary(), true); !write || wait != 0 || st.Nodes.Installed != 2 {
@@ -55,7 +58,7 @@ func TestPacerApply(t *testing.T) {
 		}
 	})
 	t.Run("an equal summary writes nothing", func(t *testing.T) {
-		var p Pacer
+		p := NewPacer()
 		st := &profilebasev1alpha1.StatusBase{Nodes: summary()}
 		if write, wait := p.Apply(key, st, summary(), false); write || wait != 0 {
 			t.Errorf("got write=%v wait=%v, want nothing to do", write, wait)
@@ -63,14 +66,6 @@ func TestPacerApply(t *testing.T) {
 		// Other changes are written all the same.
 		if write, _ := p.Apply(key, st, summary(), true); !write {
 			t.Error("other changes not written with an equal summary")
-		}
-	})
-	t.Run("forget drops the last write", func(t *testing.T) {
-		var p Pacer
-		p.Wrote(key)
-		p.Forget(key)
-		if wait := p.Wait(key); wait != 0 {
-			t.Errorf("wait %v after Forget, want 0", wait)
 		}
 	})
 }

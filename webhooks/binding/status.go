@@ -8,6 +8,7 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilebindingv1alpha1 "github.com/securityprofiles/operator/apis/profilebinding/v1alpha1"
+	"github.com/securityprofiles/operator/internal/throttle"
 	"github.com/securityprofiles/operator/webhooks/server"
 )
 
@@ -21,7 +22,7 @@ import (
 func NewStatusReconciler(c client.Client) *server.WorkloadTracker[*profilebindingv1alpha1.ProfileBinding] {
 	return &server.WorkloadTracker[*profilebindingv1alpha1.ProfileBinding]{
 		Client:    c,
-		Throttle:  server.Throttle{Interval: server.StatusInterval},
+		Throttle:  throttle.Throttle{Interval: server.StatusInterval},
 		Name:      "profilebinding-status",
 		Kind:      "ProfileBinding",
 		New:       func() *profilebindingv1alpha1.ProfileBinding { return &profilebindingv1alpha1.ProfileBinding{} },

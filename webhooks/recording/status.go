@@ -10,6 +10,7 @@ import (
 
 	"github.com/securityprofiles/operator/apis/keys"
 	profilerecordingv1alpha1 "github.com/securityprofiles/operator/apis/profilerecording/v1alpha1"
+	"github.com/securityprofiles/operator/internal/throttle"
 	"github.com/securityprofiles/operator/webhooks/server"
 )
 
@@ -21,7 +22,7 @@ import (
 func NewStatusReconciler(c client.Client) *server.WorkloadTracker[*profilerecordingv1alpha1.ProfileRecording] {
 	return &server.WorkloadTracker[*profilerecordingv1alpha1.ProfileRecording]{
 		Client:    c,
-		Throttle:  server.Throttle{Interval: server.StatusInterval},
+		Throttle:  throttle.Throttle{Interval: server.StatusInterval},
 		Name:      "profilerecording-status",
 		Kind:      "ProfileRecording",
 		New:       func() *profilerecordingv1alpha1.ProfileRecording { return &profilerecordingv1alpha1.ProfileRecording{} },

@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/securityprofiles/operator/internal/throttle"
 )
 
 // WorkloadTracker keeps an object's status.activeWorkloads equal to the
@@ -27,7 +29,7 @@ import (
 type WorkloadTracker[T client.Object] struct {
 	Client client.Client
 	// Throttle spaces out the writes of each object's status.
-	Throttle Throttle
+	Throttle throttle.Throttle
 	// Name names the controller; Kind names the tracked kind in errors.
 	Name, Kind string
 	// New returns an empty object of the tracked kind.

@@ -1,4 +1,6 @@
-package server
+// Package throttle spaces out the status writes of each object: at most
+// one per interval, the rest deferred.
+package throttle
 
 import (
 	"sync"
@@ -7,15 +9,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// StatusInterval is the least time between two status writes of one
-// binding or recording.
-const StatusInterval = time.Second
-
-// Throttle spaces out the status writes of each object. Pods of a busy
-// Deployment come and go many times a second, and every change would
-// otherwise rewrite the whole activeWorkloads list; the list instead lags
-// the pods by at most the interval, and the API server sees at most one
-// write per object per interval.
+// Throttle spaces out the status writes of each object: a status that
+// would otherwise be rewritten at every small change (a busy Deployment's
+// pods, nodes reporting one after another) lags by at most the interval,
+// and the API server sees at most one such write per object per interval.
 type Throttle struct {
 	// Interval is the least time between two writes of one object.
 	Interval time.Duration
