@@ -71,6 +71,8 @@ var _ = Describe("AppArmorProfile", func() {
 		Eventually(appArmorStatus(ctx, p)).WithTimeout(timeout).Should(And(
 			haveState(profilebasev1alpha1.StateInstalled, "Installed"),
 			HaveField("Nodes", Equal(&profilebasev1alpha1.NodeSummary{Total: 2, Installed: 2}))))
+		Eventually(announcements(ctx, p.Namespace, p.Name)).WithTimeout(timeout).Should(
+			ConsistOf("ProfileInstalled Load: Loaded on all 2 nodes"))
 	})
 
 	It("refuses a syntax error and a policy named unlike the object, for the generation that has them", func(ctx SpecContext) {

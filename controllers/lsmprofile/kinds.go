@@ -32,6 +32,15 @@ type kind struct {
 	nodeSwitch nodeSwitch
 }
 
+// installWords are the verb and action of the Event that announces an
+// Installed profile: AppArmor profiles are loaded into the kernel.
+func (k kind) installWords() (verb, action string) {
+	if k.name == "AppArmorProfile" {
+		return "Loaded", "Load"
+	}
+	return "Installed", "Install"
+}
+
 // view points into one object's spec and status.
 type view struct {
 	disabled        bool

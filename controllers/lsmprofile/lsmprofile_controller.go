@@ -113,7 +113,8 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pod
 	return res, nil
 }
 
-// writeStatus patches the status once, and only when it changed. A
+// writeStatus patches the status once, and only when it changed, and
+// announces a profile that became Installed with a Normal Event. A
 // verdict (nil while deleting) that refuses the profile is also reported
 // as a Warning Event, once per generation: when the condition carrying it
 // changes.
@@ -156,6 +157,8 @@ func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg pro
 	if v != nil && v.warning() != "" {
 		r.warn(obj, r.kind.view(before).status, st.status, verdictCondition, *v)
 	}
+	verb, action := r.kind.installWords()
+	profilestate.AnnounceInstalled(r.events, obj, r.kind.view(before).status, st.status, verb, action)
 	return ctrl.Result{}, nil
 }
 

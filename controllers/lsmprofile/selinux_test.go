@@ -68,6 +68,8 @@ var _ = Describe("SelinuxProfile", func() {
 		reportFromNodes(ctx, "SelinuxProfile", p, profilebasev1alpha1.StateInstalled)
 		Eventually(selinuxStatus(ctx, p)).WithTimeout(timeout).Should(haveState(profilebasev1alpha1.StateInstalled, "Installed"))
 		Expect(p.Status.ReadyCondition().Status).To(Equal(metav1.ConditionTrue))
+		Eventually(announcements(ctx, p.Namespace, p.Name)).WithTimeout(timeout).Should(
+			ConsistOf("ProfileInstalled Install: Installed on all 2 nodes"))
 		Expect(p.Status.ReadyCondition().ObservedGeneration).To(Equal(p.Generation))
 		out, err = kubectl("wait", "--for=condition=ready", "selinuxprofile", "nginx-secure", "--timeout=30s")
 		Expect(err).NotTo(HaveOccurred(), out)

@@ -167,3 +167,19 @@ func warnings(ctx context.Context, namespace, name string) func(Gomega) []string
 		return out
 	}
 }
+
+// announcements returns the Normal Events about one object as
+// "<reason> <action>: <note>".
+func announcements(ctx context.Context, namespace, name string) func(Gomega) []string {
+	return func(g Gomega) []string {
+		list := &eventsv1.EventList{}
+		g.Expect(env.Client.List(ctx, list, client.InNamespace(namespace))).To(Succeed())
+		var out []string
+		for _, e := range list.Items {
+			if e.Regarding.Name == name && e.Type == corev1.EventTypeNormal {
+				out = append(out, e.Reason+" "+e.Action+": "+e.Note)
+			}
+		}
+		return out
+	}
+}

@@ -28,7 +28,8 @@ import (
 // answers the allow-audited-syscalls annotation.
 type Reconciler struct {
 	Client client.Client
-	// Events, when set, reports what the annotation did.
+	// Events, when set, announces a profile that became Installed and
+	// reports what the annotation did.
 	Events events.EventRecorder
 	// APIReader reads from the API server itself (see profilestate.Gather);
 	// SetupWithManager sets the manager's when nil.
@@ -94,7 +95,8 @@ func (r *Reconciler) release(ctx context.Context, sp *seccompprofilev1beta1.Secc
 }
 
 // writeStatus patches the status once, and only when it changed; a change
-// of the node counts alone waits its turn (see profilestate.Pacer).
+// of the node counts alone waits its turn (see profilestate.Pacer). A
+// profile that became Installed is announced with a Normal Event.
 func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile, agg profilestate.Aggregate, pods []string, nodePath string) (ctrl.Result, error) {
 	before := sp.DeepCopy()
 	changed := sp.Status.SetState(agg.State, agg.Reason, agg.Message, sp.Generation)
@@ -125,5 +127,6 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 		return profilestate.RetryOnConflict(client.IgnoreNotFound(err))
 	}
 	r.pacer.Wrote(key)
+	profilestate.AnnounceInstalled(r.Events, sp, &before.Status.StatusBase, &sp.Status.StatusBase, "Installed", "Install")
 	return ctrl.Result{}, nil
 }

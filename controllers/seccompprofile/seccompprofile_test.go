@@ -122,6 +122,11 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		Expect(got.Finalizers).To(ContainElement(keys.InUseFinalizer))
 
 		Expect(got.Status.Nodes).To(Equal(&profilebasev1alpha1.NodeSummary{Total: 3, Installed: 3}))
+		// One Normal Event announces it, from the manager; the nodes send
+		// none for an install (one per node and profile would not scale).
+		Eventually(func() []string { return normalEvents(ns, "profile1") }, timeout).Should(
+			ConsistOf("seccompprofile-controller ProfileInstalled Install: Installed on all 3 nodes"))
+		Consistently(func() []string { return normalEvents(ns, "profile1") }, 2*time.Second).Should(HaveLen(1))
 		// One status per node, named after it and owned by it, listing
 		// this very profile (its UID) as Installed.
 		statuses := &nodestatusv1alpha1.SecurityProfileNodeStatusList{}
@@ -337,4 +342,18 @@ func eventReasons(ns, name string) []string {
 		}
 	}
 	return reasons
+}
+
+// normalEvents lists the Normal Events about one object as
+// "<controller> <reason> <action>: <note>".
+func normalEvents(ns, name string) []string {
+	events := &eventsv1.EventList{}
+	Expect(env.Client.List(ctx(), events, client.InNamespace(ns))).To(Succeed())
+	var out []string
+	for _, e := range events.Items {
+		if e.Regarding.Name == name && e.Type == corev1.EventTypeNormal {
+			out = append(out, e.ReportingController+" "+e.Reason+" "+e.Action+": "+e.Note)
+		}
+	}
+	return out
 }

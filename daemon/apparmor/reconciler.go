@@ -165,8 +165,8 @@ func (r *Reconciler) unload(ctx context.Context, name string) error {
 	return nil
 }
 
-// setState writes the node status and, when it changed, an Event: Normal
-// for a load, Warning for a problem.
+// setState writes the node status and, when it changed to Error, a Warning
+// Event.
 func (r *Reconciler) setState(ctx context.Context, p *apparmorprofilev1alpha1.AppArmorProfile,
 	state profilebasev1alpha1.ProfileState, reason, message string) error {
 	changed, err := r.Status.Set(ctx, p, kind, nodestatus.State{Status: state, Reason: reason, Message: message})
@@ -177,10 +177,8 @@ func (r *Reconciler) setState(ctx context.Context, p *apparmorprofilev1alpha1.Ap
 	if !changed || r.Recorder == nil {
 		return nil
 	}
-	switch state {
-	case profilebasev1alpha1.StateInstalled:
-		r.Recorder.Eventf(p, nil, corev1.EventTypeNormal, reason, "Load", "Loaded on node %s", r.Status.NodeName())
-	case profilebasev1alpha1.StateError:
+	// Problems only: the manager announces a load on every node.
+	if state == profilebasev1alpha1.StateError {
 		r.Recorder.Eventf(p, nil, corev1.EventTypeWarning, reason, "Load", "Not loaded on node %s: %s", r.Status.NodeName(), message)
 	}
 	return nil

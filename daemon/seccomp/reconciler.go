@@ -157,8 +157,9 @@ func (r *Reconciler) reject(ctx context.Context, sp *seccompprofilev1beta1.Secco
 	return reconcile.TerminalError(rej)
 }
 
-// setState writes the node status and, when it changed, an Event: Normal
-// for an install, Warning for a problem.
+// setState writes the node status and, when it changed to Error, a Warning
+// Event. An install sends none: the manager announces the profile once it
+// is Installed on every node (see profilestate.AnnounceInstalled).
 func (r *Reconciler) setState(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile,
 	state profilebasev1alpha1.ProfileState, reason, message string) error {
 	changed, err := r.Status.Set(ctx, sp, kind, nodestatus.State{Status: state, Reason: reason, Message: message})
@@ -169,11 +170,7 @@ func (r *Reconciler) setState(ctx context.Context, sp *seccompprofilev1beta1.Sec
 	if !changed || r.Recorder == nil {
 		return nil
 	}
-	switch state {
-	case profilebasev1alpha1.StateInstalled:
-		r.Recorder.Eventf(sp, nil, corev1.EventTypeNormal, reason, "Install",
-			"Installed on node %s", r.Status.NodeName())
-	case profilebasev1alpha1.StateError:
+	if state == profilebasev1alpha1.StateError {
 		r.Recorder.Eventf(sp, nil, corev1.EventTypeWarning, reason, "Install",
 			"Not installed on node %s: %s", r.Status.NodeName(), message)
 	}

@@ -23,8 +23,8 @@ const (
 	stateTerminating = profilebasev1alpha1.StateTerminating
 )
 
-// setState writes the node status and, when it changed, an Event: Normal
-// for an install, Warning for a problem.
+// setState writes the node status and, when it changed to Error, a Warning
+// Event.
 func (r *reconciler) setState(ctx context.Context, obj client.Object, state profileState, reason, message string) error {
 	_, err := r.updateState(ctx, obj, state, reason, message)
 	return err
@@ -40,11 +40,8 @@ func (r *reconciler) updateState(ctx context.Context, obj client.Object, state p
 	if !changed || r.events == nil {
 		return changed, nil
 	}
-	switch state {
-	case stateInstalled:
-		r.events.Eventf(obj, nil, corev1.EventTypeNormal, reason, "Install",
-			"Installed on node %s", r.status.NodeName())
-	case stateError:
+	// Problems only: the manager announces an install on every node.
+	if state == stateError {
 		r.events.Eventf(obj, nil, corev1.EventTypeWarning, reason, "Install",
 			"Not installed on node %s: %s", r.status.NodeName(), message)
 	}

@@ -115,7 +115,7 @@ func runManager(kubeconfig string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient()}).SetupWithManager(ctx, mgr); err != nil {
+	if err := (&seccompprofile.Reconciler{Client: mgr.GetClient(), Events: mgr.GetEventRecorder("seccompprofile-controller")}).SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}
 	return mgr.Start(ctx)
