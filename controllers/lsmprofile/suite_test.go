@@ -118,7 +118,23 @@ func reportFromNodes(ctx context.Context, kind nodestatusv1alpha1.ProfileKind, p
 		_, err := ctrl.CreateOrUpdate(ctx, env.Client, s, func() error {
 			s.NodeName = n
 			s.Labels = map[string]string{keys.NodeNameLabel: n}
-			i, found := slices.BinarySearchFunc(s.Profiles, entry, func(a, b nodestatusv1alpha1.ProfileNodeState) int {
+			// As a daemon writes it: Installed states in installed, the
+			// others in profiles, both sorted.
+			states := map[string]nodestatusv1alpha1.ProfileNodeState{}
+			for _, e := range s.States() {
+				states[string(e.Kind)+"/"+e.Name] = e
+			}
+			states[string(kind)+"/"+profile.GetName()] = entry
+			s.Installed, s.Profiles = nil, nil
+			for _, e := range states {
+				if e.Status == profilebasev1alpha1.StateInstalled {
+					s.Installed = append(s.Installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
+				} else {
+					s.Profiles = append(s.Profiles, e)
+				}
+			}
+			slices.Sort(s.Installed)
+			slices.SortFunc(s.Profiles, func(a, b nodestatusv1alpha1.ProfileNodeState) int {
 				switch {
 				case nodestatusv1alpha1.Less(&a, &b):
 					return -1
@@ -127,17 +143,7 @@ func reportFromNodes(ctx context.Context, kind nodestatusv1alpha1.ProfileKind, p
 				}
 				return 0
 			})
-			if found {
-				s.Profiles[i] = entry
-			} else {
-				s.Profiles = slices.Insert(s.Profiles, i, entry)
-			}
-			s.ProfileCount, s.InstalledCount = int32(len(s.Profiles)), 0
-			for _, e := range s.Profiles {
-				if e.Status == profilebasev1alpha1.StateInstalled {
-					s.InstalledCount++
-				}
-			}
+			s.ProfileCount, s.InstalledCount = int32(len(states)), int32(len(s.Installed))
 			return nil
 		})
 		Expect(err).NotTo(HaveOccurred())

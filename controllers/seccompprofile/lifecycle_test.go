@@ -2,6 +2,7 @@ package seccompprofile_test
 
 import (
 	"os"
+	"slices"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -269,7 +270,7 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 		Expect(stale.Find("SeccompProfile", "again").UID).To(Equal(first.UID), "the entry is still there, just not counted")
 
 		// Once the node reports the new profile, it counts.
-		stale.Profiles[0].UID = second.UID
+		stale.Installed = []string{nodestatusv1alpha1.InstalledEntry("SeccompProfile", "again", second.UID)}
 		Expect(env.Client.Update(ctx(), stale)).To(Succeed())
 		Eventually(state(second), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
 		Eventually(nodeSummary(second), timeout).Should(Equal(&profilebasev1alpha1.NodeSummary{Total: 4, Installed: 4}))
@@ -279,16 +280,20 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 // perNodeStatus is a node status as the node's daemon writes it, for a node
 // that has none.
 func perNodeStatus(ns, node string, entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
-	installed := 0
+	var installed []string
+	var others []nodestatusv1alpha1.ProfileNodeState
 	for _, e := range entries {
 		if e.Status == profilebasev1alpha1.StateInstalled {
-			installed++
+			installed = append(installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
+		} else {
+			others = append(others, e)
 		}
 	}
+	slices.Sort(installed)
 	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node, Labels: map[string]string{keys.NodeNameLabel: node}},
-		NodeName:   node, Profiles: entries,
-		ProfileCount: int32(len(entries)), InstalledCount: int32(installed),
+		NodeName:   node, Installed: installed, Profiles: others,
+		ProfileCount: int32(len(entries)), InstalledCount: int32(len(installed)),
 	}
 }
 

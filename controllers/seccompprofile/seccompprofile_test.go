@@ -139,9 +139,8 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 				g.Expect(s.Name).To(Equal(node.Name))
 				g.Expect(s.Labels).To(Equal(map[string]string{keys.NodeNameLabel: node.Name}))
 				g.Expect(s.OwnerReferences).To(ConsistOf(metav1.OwnerReference{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}))
-				g.Expect(s.Profiles).To(ConsistOf(nodestatusv1alpha1.ProfileNodeState{
-					Kind: "SeccompProfile", Name: "profile1", UID: got.UID,
-					Status: profilebasev1alpha1.StateInstalled, Reason: "ProfileInstalled"}), s.Name)
+				g.Expect(s.Installed).To(ConsistOf("SeccompProfile/profile1/"+string(got.UID)), s.Name)
+				g.Expect(s.Profiles).To(BeEmpty(), s.Name)
 				g.Expect(s.ProfileCount).To(BeEquivalentTo(1))
 				g.Expect(s.InstalledCount).To(BeEquivalentTo(1))
 			}

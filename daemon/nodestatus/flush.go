@@ -173,8 +173,14 @@ func fit(entries []nodestatusv1alpha1.ProfileNodeState) {
 	size := func() int {
 		n := 0
 		for i := range entries {
-			// JSON field names and punctuation: about 80 bytes.
-			n += 80 + len(entries[i].Kind) + len(entries[i].Name) + len(entries[i].UID) + len(entries[i].Reason) + len(entries[i].Message)
+			e := &entries[i]
+			n += len(e.Kind) + len(e.Name) + len(e.UID)
+			if e.Status == profilebasev1alpha1.StateInstalled {
+				n += 6 // quotes, slashes, comma
+			} else {
+				// JSON field names and punctuation: about 80 bytes.
+				n += 80 + len(e.Reason) + len(e.Message)
+			}
 		}
 		return n
 	}
@@ -209,14 +215,15 @@ func (w *Writer) put(ctx context.Context, namespace string, entries []nodestatus
 	if err != nil {
 		return version, uid, err
 	}
+	installed, others := split(entries)
 	obj := &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: w.nodeName, Namespace: namespace, ResourceVersion: version,
 			Labels:          map[string]string{keys.NodeNameLabel: LabelValue(w.nodeName)},
 			OwnerReferences: []metav1.OwnerReference{*owner},
 		},
-		NodeName: w.nodeName, Profiles: entries,
-		ProfileCount: int32(len(entries)), InstalledCount: installed(entries),
+		NodeName: w.nodeName, Installed: installed, Profiles: others,
+		ProfileCount: int32(len(entries)), InstalledCount: int32(len(installed)),
 	}
 	if version == "" {
 		err = w.client.Create(ctx, obj)
@@ -316,10 +323,11 @@ func (w *Writer) matches(sp *space, obj *nodestatusv1alpha1.SecurityProfileNodeS
 	if !exists {
 		return len(sp.entries) == 0
 	}
-	if len(obj.Profiles) != len(sp.entries) || len(obj.OwnerReferences) != 1 || obj.OwnerReferences[0].UID != owner.UID {
+	states := obj.States()
+	if len(states) != len(sp.entries) || len(obj.OwnerReferences) != 1 || obj.OwnerReferences[0].UID != owner.UID {
 		return false
 	}
-	for _, e := range obj.Profiles {
+	for _, e := range states {
 		if sp.entries[entryKey{e.Kind, e.Name}] != e {
 			return false
 		}
@@ -327,12 +335,17 @@ func (w *Writer) matches(sp *space, obj *nodestatusv1alpha1.SecurityProfileNodeS
 	return true
 }
 
-func installed(entries []nodestatusv1alpha1.ProfileNodeState) int32 {
-	var n int32
+// split divides sorted entries into the installed list and the other
+// states, both sorted.
+func split(entries []nodestatusv1alpha1.ProfileNodeState) (installed []string, others []nodestatusv1alpha1.ProfileNodeState) {
 	for i := range entries {
 		if entries[i].Status == profilebasev1alpha1.StateInstalled {
-			n++
+			installed = append(installed, nodestatusv1alpha1.InstalledEntry(entries[i].Kind, entries[i].Name, entries[i].UID))
+		} else {
+			others = append(others, entries[i])
 		}
 	}
-	return n
+	// By the whole string: "a-b/…" sorts before "a/…", unlike the names.
+	sort.Strings(installed)
+	return installed, others
 }

@@ -77,7 +77,7 @@ func (s Sweep) sweep(ctx context.Context, namespace string) error {
 			errs = append(errs, err)
 			continue
 		}
-		for _, e := range obj.Profiles {
+		for _, e := range obj.States() {
 			gone, err := s.gone(ctx, obj.Namespace, e)
 			if err != nil {
 				errs = append(errs, err)

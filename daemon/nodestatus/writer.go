@@ -78,13 +78,14 @@ func (w *Writer) NodeName() string { return w.nodeName }
 
 // Set records this node's state of owner, a profile of the given kind, and
 // reports whether it differs from what was recorded before. The write
-// follows (see Start); a state of Installed drops the message, which would
-// only repeat it for every profile.
+// follows (see Start); a state of Installed is written to the installed
+// list, which keeps neither reason nor message: they would only repeat
+// themselves for every profile.
 func (w *Writer) Set(ctx context.Context, owner client.Object, kind nodestatusv1alpha1.ProfileKind, st State) (bool, error) {
 	entry := nodestatusv1alpha1.ProfileNodeState{Kind: kind, Name: owner.GetName(), UID: owner.GetUID(),
 		Status: st.Status, Reason: truncate(st.Reason, 128), Message: truncate(st.Message, maxMessage)}
 	if st.Status == profilebasev1alpha1.StateInstalled {
-		entry.Message = ""
+		entry.Reason, entry.Message = nodestatusv1alpha1.ReasonInstalled, ""
 	}
 	sp, err := w.load(ctx, owner.GetNamespace())
 	if err != nil {
@@ -161,7 +162,7 @@ func (w *Writer) load(ctx context.Context, namespace string) (*space, error) {
 	sp = &space{loaded: true, entries: map[entryKey]nodestatusv1alpha1.ProfileNodeState{}}
 	if err == nil && obj.NodeName == w.nodeName {
 		sp.version, sp.uid = obj.ResourceVersion, obj.UID
-		for _, e := range obj.Profiles {
+		for _, e := range obj.States() {
 			sp.entries[entryKey{e.Kind, e.Name}] = e
 		}
 	}

@@ -84,15 +84,16 @@ var _ = Describe("Writer", func() {
 		Expect(obj.Labels).To(Equal(map[string]string{keys.NodeNameLabel: node.Name}))
 		Expect(obj.OwnerReferences).To(ConsistOf(metav1.OwnerReference{APIVersion: "v1", Kind: "Node",
 			Name: node.Name, UID: node.UID}))
-		Expect(obj.Profiles).To(HaveLen(101))
 		Expect(obj.ProfileCount).To(BeEquivalentTo(101))
 		Expect(obj.InstalledCount).To(BeEquivalentTo(100))
-		Expect(obj.Profiles[0]).To(Equal(nodestatusv1alpha1.ProfileNodeState{Kind: "SeccompProfile", Name: "bad",
+		Expect(obj.Profiles).To(Equal([]nodestatusv1alpha1.ProfileNodeState{{Kind: "SeccompProfile", Name: "bad",
 			UID: "uid-bad", Status: profilebasev1alpha1.StateError, Reason: "CannotSaveSeccompProfile",
-			Message: strings.Repeat("x", 1021) + "..."}), "sorted by name; messages cut to the API's limit")
-		Expect(obj.Profiles[1]).To(Equal(nodestatusv1alpha1.ProfileNodeState{Kind: "SeccompProfile", Name: "p-00",
-			UID: "uid-p-00", Status: profilebasev1alpha1.StateInstalled, Reason: "ProfileInstalled"}),
-			"an Installed state carries no message")
+			Message: strings.Repeat("x", 1021) + "..."}}), "the states other than Installed; messages cut to the API's limit")
+		Expect(obj.Installed).To(HaveLen(100))
+		Expect(obj.Installed[:2]).To(Equal([]string{"SeccompProfile/p-00/uid-p-00", "SeccompProfile/p-01/uid-p-01"}),
+			"the Installed ones as kind/name/uid, sorted, without reason or message")
+		Expect(obj.Find("SeccompProfile", "p-00")).To(Equal(&nodestatusv1alpha1.ProfileNodeState{Kind: "SeccompProfile", Name: "p-00",
+			UID: "uid-p-00", Status: profilebasev1alpha1.StateInstalled, Reason: nodestatusv1alpha1.ReasonInstalled}))
 		Expect(obj.Find("SeccompProfile", "p-57").UID).To(BeEquivalentTo("uid-p-57"))
 		Expect(obj.Find("SelinuxProfile", "p-57")).To(BeNil())
 		Eventually(count, timeout).Should(Equal(1), "101 states, one create")
@@ -145,16 +146,37 @@ var _ = Describe("Writer", func() {
 		// Someone edits the object; this writer still holds the node's truth.
 		obj, err := status(ns, node.Name)
 		Expect(err).NotTo(HaveOccurred())
-		obj.Profiles = obj.Profiles[:1]
+		obj.Installed = obj.Installed[:1]
 		Expect(env.Client.Update(ctx(), obj)).To(Succeed())
 		Expect(second.Set(ctx(), profile(ns, "changed"), "SeccompProfile", nodestatus.State{
 			Status: profilebasev1alpha1.StateError, Reason: "R"})).To(BeTrue())
 		Expect(second.Sync(ctx())).To(Succeed())
 		obj, err = status(ns, node.Name)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(obj.Profiles).To(HaveLen(2))
+		Expect(obj.States()).To(HaveLen(2))
 		Expect(obj.Find("SeccompProfile", "kept").Status).To(Equal(profilebasev1alpha1.StateInstalled))
 		Expect(obj.Find("SeccompProfile", "changed").Status).To(Equal(profilebasev1alpha1.StateError))
+	})
+
+	It("reads the Installed states an earlier version kept in profiles, and moves them to installed", func() {
+		node, ns := fixture()
+		earlier := &nodestatusv1alpha1.SecurityProfileNodeStatus{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node.Name, Labels: map[string]string{keys.NodeNameLabel: node.Name}},
+			NodeName:   node.Name,
+			Profiles: []nodestatusv1alpha1.ProfileNodeState{{Kind: "SeccompProfile", Name: "old", UID: "uid-old",
+				Status: profilebasev1alpha1.StateInstalled, Reason: "ProfileInstalled"}},
+		}
+		Expect(env.Client.Create(ctx(), earlier)).To(Succeed())
+		w := nodestatus.NewWriter(env.Client, env.Client, node.Name)
+		changed, err := w.Set(ctx(), profile(ns, "old"), "SeccompProfile", installed)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(changed).To(BeFalse(), "the state read back is the same")
+		Expect(w.Set(ctx(), profile(ns, "new"), "SeccompProfile", installed)).To(BeTrue())
+		Expect(w.Sync(ctx())).To(Succeed())
+		obj, err := status(ns, node.Name)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obj.Installed).To(Equal([]string{"SeccompProfile/new/uid-new", "SeccompProfile/old/uid-old"}))
+		Expect(obj.Profiles).To(BeEmpty())
 	})
 
 	It("reports a write it cannot make and retries it", func() {
@@ -215,7 +237,8 @@ var _ = Describe("Writer resync", func() {
 		// An edit is undone.
 		obj, err := status(ns, node.Name)
 		Expect(err).NotTo(HaveOccurred())
-		obj.Profiles[0].Status = profilebasev1alpha1.StateError
+		obj.Installed = nil
+		obj.Profiles = []nodestatusv1alpha1.ProfileNodeState{{Kind: "SeccompProfile", Name: "a", UID: "uid-a", Status: profilebasev1alpha1.StateError}}
 		Expect(env.Client.Update(ctx(), obj)).To(Succeed())
 		Expect(w.Resync(ctx())).To(Succeed())
 		Expect(w.Sync(ctx())).To(Succeed())

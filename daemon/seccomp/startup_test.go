@@ -137,8 +137,8 @@ var _ = Describe("A daemon starting on a node", func() {
 		// profile deleted since, which bore another UID. The AppArmor
 		// state is of a kind this daemon does not install, so no one
 		// here can judge it.
-		earlier := perNodeStatus(ns, n.name,
-			entry("AppArmorProfile", "not-mine", "uid-of-not-mine"),
+		notMine := entry("AppArmorProfile", "not-mine", "uid-of-not-mine")
+		earlier := perNodeStatus(ns, n.name, notMine,
 			entry(kind, "deleted", "uid-of-deleted"),
 			entry(kind, "kept-a", keptA.UID), entry(kind, "kept-b", keptB.UID),
 			entry(kind, "remade", "uid-of-the-earlier-remade"))
@@ -157,7 +157,7 @@ var _ = Describe("A daemon starting on a node", func() {
 		}, timeout).Should(HaveField("UID", remade.UID))
 		now := &nodestatusv1alpha1.SecurityProfileNodeStatus{}
 		Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(earlier), now)).To(Succeed())
-		Expect(now.Find("AppArmorProfile", "not-mine")).To(Equal(&earlier.Profiles[0]))
+		Expect(now.Find("AppArmorProfile", "not-mine")).To(Equal(&notMine))
 
 		// Every version written since the start listed the profiles that
 		// still exist as Installed: to the manager they never went back
@@ -216,16 +216,21 @@ func entry(k nodestatusv1alpha1.ProfileKind, profile string, uid types.UID) node
 // entries (sorted here).
 func perNodeStatus(ns, node string, entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
 	sort.Slice(entries, func(i, j int) bool { return nodestatusv1alpha1.Less(&entries[i], &entries[j]) })
-	var inst int32
+	var installed []string
+	var others []nodestatusv1alpha1.ProfileNodeState
 	for _, e := range entries {
 		if e.Status == profilebasev1alpha1.StateInstalled {
-			inst++
+			installed = append(installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
+		} else {
+			others = append(others, e)
 		}
 	}
+	sort.Strings(installed)
 	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node,
 			Labels: map[string]string{keys.NodeNameLabel: nodestatus.LabelValue(node)}},
-		NodeName: node, Profiles: entries, ProfileCount: int32(len(entries)), InstalledCount: inst,
+		NodeName: node, Installed: installed, Profiles: others,
+		ProfileCount: int32(len(entries)), InstalledCount: int32(len(installed)),
 	}
 }
 

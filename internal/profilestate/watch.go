@@ -22,9 +22,9 @@ func NodeStatusChanges(kind string) handler.EventHandler {
 	type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 	all := func(o client.Object, q queue) {
 		if s, ok := o.(*nodestatusv1alpha1.SecurityProfileNodeStatus); ok {
-			for i := range s.Profiles {
-				if s.Profiles[i].Kind == k {
-					q.Add(request(s.Namespace, s.Profiles[i].Name))
+			for _, e := range s.States() {
+				if e.Kind == k {
+					q.Add(request(s.Namespace, e.Name))
 				}
 			}
 		}
@@ -48,14 +48,14 @@ func NodeStatusChanges(kind string) handler.EventHandler {
 // changedEntries names the profiles of kind whose entry differs between
 // two versions of a node status: added, removed or changed.
 func changedEntries(kind nodestatusv1alpha1.ProfileKind, before, after *nodestatusv1alpha1.SecurityProfileNodeStatus) []string {
-	old := make(map[string]nodestatusv1alpha1.ProfileNodeState, len(before.Profiles))
-	for _, e := range before.Profiles {
+	old := map[string]nodestatusv1alpha1.ProfileNodeState{}
+	for _, e := range before.States() {
 		if e.Kind == kind {
 			old[e.Name] = e
 		}
 	}
 	var out []string
-	for _, e := range after.Profiles {
+	for _, e := range after.States() {
 		if e.Kind != kind {
 			continue
 		}

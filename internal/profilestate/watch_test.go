@@ -24,9 +24,20 @@ func entry(kind nodestatusv1alpha1.ProfileKind, name string, st profilebasev1alp
 	return nodestatusv1alpha1.ProfileNodeState{Kind: kind, Name: name, UID: "uid-" + types.UID(name), Status: st}
 }
 
+// nodeStatus lists entries as a daemon writes them: the Installed ones in
+// installed, the others in profiles.
 func nodeStatus(entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
-	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "node-a"}, NodeName: "node-a", Profiles: entries}
+	s := &nodestatusv1alpha1.SecurityProfileNodeStatus{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "node-a"}, NodeName: "node-a"}
+	for _, e := range entries {
+		if e.Status == profilebasev1alpha1.StateInstalled {
+			s.Installed = append(s.Installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
+		} else {
+			s.Profiles = append(s.Profiles, e)
+		}
+	}
+	slices.Sort(s.Installed)
+	return s
 }
 
 func TestChangedEntries(t *testing.T) {
@@ -34,27 +45,33 @@ func TestChangedEntries(t *testing.T) {
 	base := []nodestatusv1alpha1.ProfileNodeState{
 		entry(apparmor, "x", installed), entry(seccomp, "a", installed), entry(seccomp, "b", installed),
 	}
-	withReason := entry(seccomp, "b", installed)
+	withReason := entry(seccomp, "b", errored)
 	withReason.Reason = "Other"
 	newUID := entry(seccomp, "b", installed)
 	newUID.UID = "another"
 	for _, tc := range []struct {
-		name  string
-		after []nodestatusv1alpha1.ProfileNodeState
-		want  []string
+		name          string
+		before, after []nodestatusv1alpha1.ProfileNodeState
+		want          []string
 	}{
 		{name: "nothing changed", after: base},
 		{name: "another kind changed", after: []nodestatusv1alpha1.ProfileNodeState{
 			entry(apparmor, "x", errored), base[1], base[2]}},
 		{name: "one state changed", after: []nodestatusv1alpha1.ProfileNodeState{
 			base[0], base[1], entry(seccomp, "b", errored)}, want: []string{"b"}},
-		{name: "reason changed", after: []nodestatusv1alpha1.ProfileNodeState{base[0], base[1], withReason}, want: []string{"b"}},
+		{name: "reason changed", before: []nodestatusv1alpha1.ProfileNodeState{base[0], base[1], entry(seccomp, "b", errored)},
+			after: []nodestatusv1alpha1.ProfileNodeState{base[0], base[1], withReason}, want: []string{"b"}},
+		{name: "now Installed", before: []nodestatusv1alpha1.ProfileNodeState{base[0], base[1], entry(seccomp, "b", errored)},
+			after: base, want: []string{"b"}},
 		{name: "uid changed", after: []nodestatusv1alpha1.ProfileNodeState{base[0], base[1], newUID}, want: []string{"b"}},
 		{name: "added", after: append(slices.Clone(base), entry(seccomp, "c", installed)), want: []string{"c"}},
 		{name: "removed", after: []nodestatusv1alpha1.ProfileNodeState{base[0], base[2]}, want: []string{"a"}},
 		{name: "all removed", want: []string{"a", "b"}},
 	} {
-		got := changedEntries(seccomp, nodeStatus(base...), nodeStatus(tc.after...))
+		if tc.before == nil {
+			tc.before = base
+		}
+		got := changedEntries(seccomp, nodeStatus(tc.before...), nodeStatus(tc.after...))
 		slices.Sort(got)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)

@@ -172,8 +172,10 @@ spec:
 		node := strings.TrimSpace(mustKubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}"))
 		Expect(mustKubectl("-n", ns, "get", "sp", "deny-mkdir", "-o", `jsonpath={.status.nodes.installed}/{.status.nodes.total} installed{"\n"}{range .status.nodes.notInstalled[*]}{.node}{"\t"}{.status}{"\t"}{.reason}{"\t"}{.message}{"\n"}{end}`)).
 			To(Equal("1/1 installed\n"))
-		Expect(mustKubectl("-n", ns, "get", "spns", "-o", `jsonpath={range .items[*]}{.nodeName}{"\t"}{.profiles[?(@.name=="deny-mkdir")].status}{"\n"}{end}`)).
-			To(Equal(node + "\tInstalled\n"))
+		Expect(mustKubectl("-n", ns, "get", "spns", "-o", `custom-columns=NODE:.nodeName,STATE:.profiles[?(@.name=="deny-mkdir")].status,REASON:.profiles[?(@.name=="deny-mkdir")].reason`)).
+			To(MatchRegexp(`^NODE\s+STATE\s+REASON\n` + node + `\s+<none>\s+<none>\n$`))
+		Expect(mustKubectl("-n", ns, "get", "spns", node, "-o", "jsonpath={.installed}")).
+			To(MatchRegexp(`^\["SeccompProfile/deny-mkdir/[0-9a-f-]{36}"\]$`))
 		Expect(mustKubectl("-n", ns, "get", "spns")).To(MatchRegexp(`^NAME\s+NODE\s+PROFILES\s+INSTALLED\s+AGE\n` + node + `\s+` + node + `\s+1\s+1\s+\S+\n$`))
 		profile := mustKubectl("-n", ns, "get", "sp", "deny-mkdir", "-o", `jsonpath={.status.seccompProfile\.localhostProfile}`)
 		Expect(profile).To(Equal("operator/" + ns + "/deny-mkdir.json"))

@@ -36,20 +36,31 @@ type SecurityProfileNodeStatus struct {
 	// +kubebuilder:validation:MaxLength=253
 	NodeName string `json:"nodeName"`
 
-	// profiles are the node's states of the namespace's profiles, sorted
-	// by kind and name. Atomic: only the node's daemon writes it, always
-	// whole, and the API server then tracks one field instead of every
-	// entry's (which made each write of a namespace with many profiles
-	// several times slower).
+	// installed lists the namespace's profiles Installed on the node, each
+	// as "<kind>/<name>/<uid>", sorted. One string per profile rather than
+	// an object: most profiles are installed, and the API server spends a
+	// quarter of the time on a string list that it spends on a list of
+	// objects of the same length, on every write. Atomic, like profiles.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:items:MaxLength=320
+	Installed []string `json:"installed,omitempty"`
+
+	// profiles are the node's states of the namespace's profiles that are
+	// not Installed, with reason and message, sorted by kind and name.
+	// Atomic: only the node's daemon writes it, always whole, and the API
+	// server then tracks one field instead of every entry's (which made
+	// each write of a namespace with many profiles several times slower).
 	// +optional
 	// +listType=atomic
 	Profiles []ProfileNodeState `json:"profiles,omitempty"`
 
-	// profileCount is the number of entries in profiles.
+	// profileCount is the number of profiles the node reports on, in
+	// installed and profiles together.
 	// +optional
 	ProfileCount int32 `json:"profileCount,omitempty"`
 
-	// installedCount is how many of them are Installed.
+	// installedCount is how many of them are Installed: installed's length.
 	// +optional
 	InstalledCount int32 `json:"installedCount,omitempty"`
 }

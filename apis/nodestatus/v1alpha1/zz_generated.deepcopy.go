@@ -44,6 +44,11 @@ func (in *SecurityProfileNodeStatus) DeepCopyInto(out *SecurityProfileNodeStatus
 	*out = *in
 	out.TypeMeta = in.TypeMeta
 	in.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	if in.Installed != nil {
+		in, out := &in.Installed, &out.Installed
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.Profiles != nil {
 		in, out := &in.Profiles, &out.Profiles
 		*out = make([]ProfileNodeState, len(*in))
