@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"slices"
 	"strconv"
 	"sync"
@@ -257,4 +260,65 @@ func pct(sorted []time.Duration, p int) time.Duration {
 		i = 1
 	}
 	return sorted[min(i, len(sorted))-1].Round(time.Millisecond)
+}
+
+// specUpdates changes the spec of n profiles of ns, already Installed, one
+// at a time, and measures until every node's file has the change; after
+// the last one it waits for the manager to report the new generation, so
+// the writes counted around it are all an update costs.
+func specUpdates(ctx context.Context, env *envtest.Env, dir, ns string, n, nodes int) ([]time.Duration, error) {
+	var out []time.Duration
+	var sp *seccompprofilev1beta1.SeccompProfile
+	for i := 0; i < n; i++ {
+		sp = &seccompprofilev1beta1.SeccompProfile{}
+		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "p-" + strconv.Itoa(i)}, sp); err != nil {
+			return nil, err
+		}
+		sp.Spec.Syscalls[0].Names = append(sp.Spec.Syscalls[0].Names, "mkdir")
+		start := time.Now()
+		if err := env.Client.Update(ctx, sp); err != nil {
+			return nil, err
+		}
+		if err := filesHave(dir, ns, sp.Name, nodes, `"mkdir"`, time.Minute); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(start))
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(sp), got); err != nil {
+			return nil, err
+		}
+		if c := got.Status.ReadyCondition(); c != nil && c.ObservedGeneration == sp.Generation {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%s: generation %d not reported within a minute", sp.Name, sp.Generation)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // writes still under way
+	slices.Sort(out)
+	return out, nil
+}
+
+// filesHave waits until every simulated node's file of a profile holds
+// text.
+func filesHave(dir, ns, name string, nodes int, text string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for node := 0; node < nodes; node++ {
+		path := filepath.Join(dir, "node-"+strconv.Itoa(node), "kubelet", "seccomp", "operator", ns, name+".json")
+		for {
+			data, err := os.ReadFile(path)
+			if err == nil && strings.Contains(string(data), text) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s: no %s within %v", path, text, limit)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return nil
 }

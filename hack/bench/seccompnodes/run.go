@@ -63,6 +63,25 @@ func run(ctx context.Context, nodes, latencyN, bulkN int, storage string) error 
 		if err := w.print(latencyN); err != nil {
 			return err
 		}
+		// Spec updates of profiles already Installed: a new file on every
+		// node, and by design no node-status write (the state stays
+		// Installed) and one manager write (the generation reported).
+		updated := min(latencyN, 50)
+		if w, err = countWrites(mw); err != nil {
+			return err
+		}
+		upd, err := specUpdates(ctx, env, dir, ns, updated, nodes)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  spec update -> new file on every node, %d profiles one at a time: p50 %v  p99 %v\n",
+			updated, pct(upd, 50), pct(upd, 99))
+		if err := w.printPer(updated, "update", "status"); err != nil {
+			return err
+		}
+	}
+	if bulkN == 0 {
+		return nil
 	}
 	ns, err := namespace(ctx, env, "bulk-")
 	if err != nil {
@@ -118,13 +137,20 @@ func countWrites(m managerWrites) (*writes, error) {
 	return &writes{manager: m, statuses: statusWrites(), writes: n, failed: failed}, err
 }
 
+// print prints the writes per profile created.
 func (w *writes) print(profiles int) error {
+	return w.printPer(profiles, "profile", "finalizer, status")
+}
+
+// printPer prints the writes per unit of work (a profile, an update) and
+// what the manager's writes are.
+func (w *writes) printPer(units int, unit, what string) error {
 	n, failed, err := w.manager.count()
 	if err != nil {
 		return err
 	}
 	s, p := statusWrites()-w.statuses, n-w.writes
-	fmt.Printf("    API writes: %.0f node-status writes (%.2f per profile), %.0f by the manager (%.2f per profile: finalizer, status); %.0f manager passes repeated (write conflicts, errors)\n",
-		s, s/float64(profiles), p, p/float64(profiles), failed-w.failed)
+	fmt.Printf("    API writes: %.0f node-status writes (%.2f per %s), %.0f by the manager (%.2f per %s: %s); %.0f manager passes repeated (write conflicts, errors)\n",
+		s, s/float64(units), unit, p, p/float64(units), unit, what, failed-w.failed)
 	return nil
 }
