@@ -7,26 +7,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/securityprofiles/operator/apis/keys"
-	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 )
 
-// firstSight is the pass that first sees a profile: it says Pending, then
-// holds the profile with the in-use finalizer. The status comes first so
-// that a profile the manager has seen never shows an empty state, even
-// while the next pass, which weighs the node statuses, is still to come.
-func (r *Reconciler) firstSight(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) error {
-	if sp.Status.Status == "" {
-		before := sp.DeepCopy()
-		sp.Status.SetState(profilebasev1alpha1.StatePending, "Pending",
-			"not yet installed on every node; see the SecurityProfileNodeStatus objects", sp.Generation)
-		// Against the version read: a stale cache must not turn a status
-		// someone already wrote back into Pending.
-		if err := r.Client.Status().Patch(ctx, sp, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-			return client.IgnoreNotFound(err)
-		}
-	}
+// hold adds the in-use finalizer to a profile seen for the first time. Its
+// first pass wrote the status before, so a profile the manager holds never
+// shows an empty state, and that status is already the whole one (nodes,
+// paths): a new profile costs the finalizer, this status and the one that
+// says Installed, not a bare Pending first.
+func (r *Reconciler) hold(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) error {
 	patch := client.MergeFrom(sp.DeepCopy())
 	controllerutil.AddFinalizer(sp, keys.InUseFinalizer)
-	return r.Client.Patch(ctx, sp, patch)
+	return client.IgnoreNotFound(r.Client.Patch(ctx, sp, patch))
 }

@@ -40,7 +40,9 @@ type Reconciler struct {
 }
 
 // Reconcile gathers the nodes, node statuses and pods of a profile, then
-// decides its status and whether the in-use finalizer stays.
+// decides its status and whether the in-use finalizer stays. The first
+// pass over a profile writes its whole status (state, node counts, paths)
+// and then adds the finalizer.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	sp := &seccompprofilev1beta1.SeccompProfile{}
 	if err := r.Client.Get(ctx, req.NamespacedName, sp); err != nil {
@@ -50,10 +52,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	deleting := !sp.DeletionTimestamp.IsZero()
-	if !deleting && !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
-		return ctrl.Result{}, r.firstSight(ctx, sp)
-	}
-	if !deleting && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
+	held := controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer)
+	if !deleting && held && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
 		return ctrl.Result{}, r.allowAudited(ctx, sp)
 	}
 	pods, err := profilestate.ActivePods(ctx, r.Client, podProfileIndex, client.ObjectKeyFromObject(sp).String())
@@ -68,7 +68,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	agg := profilestate.Decide(nodes, statuses, deleting, len(pods), profilestate.PartialOf(sp.Labels))
-	return r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
+	res, err := r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
+	if err != nil || res.Requeue || deleting || held {
+		return res, err
+	}
+	return res, r.hold(ctx, sp)
 }
 
 // nodeStates returns the names and kubelet roots (see KubeletRoot) of the
