@@ -33,9 +33,10 @@ const (
 const resyncInterval = 5 * time.Minute
 
 // Start writes what Set and Delete recorded until ctx ends. There is no
-// batching delay: a write starts as soon as something changed, and the
-// states recorded while it is in flight go together in the next one, so
-// an idle node reports at once and a busy one in few writes.
+// fixed batching delay: a write starts as soon as something changed, and
+// the states recorded while it is in flight, and for as long again after
+// it, go together in the next one, so an idle node reports at once and a
+// busy one in few writes.
 func (w *Writer) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("nodestatus")
 	timer := time.NewTimer(time.Hour)
@@ -73,9 +74,9 @@ func (w *Writer) Sync(ctx context.Context) error {
 	return first
 }
 
-// flushAll writes the dirty namespaces, one at a time; a namespace whose
-// write failed waits for its retry time unless now is set. It returns how
-// long until the next retry is due (0: none).
+// flushAll writes the dirty namespaces, one at a time; a namespace waits
+// for its notBefore time (retry delay, or spacing after a write) unless
+// now is set. It returns how long until the next one is due (0: none).
 func (w *Writer) flushAll(ctx context.Context, now bool, report func(error, string, ...any)) time.Duration {
 	w.flushing.Lock()
 	defer w.flushing.Unlock()
@@ -90,22 +91,22 @@ func (w *Writer) flushAll(ctx context.Context, now bool, report func(error, stri
 		sp.dirty = true
 		sp.failures++
 		delay := min(retryBase<<min(sp.failures, 10), retryMax)
-		sp.retryAt = time.Now().Add(delay)
+		sp.notBefore = time.Now().Add(delay)
 		w.mu.Unlock()
 		report(err, "Cannot write the node status; retrying", "namespace", ns, "retryIn", delay)
 	}
 	return w.nextRetry()
 }
 
-// dueNamespaces lists the dirty namespaces whose retry time has come (all
-// dirty ones when now is set).
+// dueNamespaces lists the dirty namespaces whose notBefore time has come
+// (all dirty ones when now is set).
 func (w *Writer) dueNamespaces(now bool) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var out []string
 	t := time.Now()
 	for ns, sp := range w.spaces {
-		if sp.dirty && (now || !t.Before(sp.retryAt)) {
+		if sp.dirty && (now || !t.Before(sp.notBefore)) {
 			out = append(out, ns)
 		}
 	}
@@ -113,13 +114,13 @@ func (w *Writer) dueNamespaces(now bool) []string {
 	return out
 }
 
-// nextRetry is how long until the earliest retry of a dirty namespace.
+// nextRetry is how long until the earliest notBefore of a dirty namespace.
 func (w *Writer) nextRetry() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next time.Duration
 	for _, sp := range w.spaces {
-		if d := time.Until(sp.retryAt); sp.dirty && d > 0 && (next == 0 || d < next) {
+		if d := time.Until(sp.notBefore); sp.dirty && d > 0 && (next == 0 || d < next) {
 			next = d
 		}
 	}
@@ -129,6 +130,7 @@ func (w *Writer) nextRetry() time.Duration {
 // write puts one namespace's recorded states into its object: created
 // when missing, deleted once it lists nothing.
 func (w *Writer) write(ctx context.Context, namespace string) error {
+	start := time.Now()
 	w.mu.Lock()
 	sp := w.spaces[namespace]
 	sp.dirty = false
@@ -157,7 +159,11 @@ func (w *Writer) write(ctx context.Context, namespace string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err == nil {
-		sp.version, sp.uid, sp.failures, sp.retryAt = version, uid, 0, time.Time{}
+		// A namespace is written at most half the time: when the API
+		// server is slow because it is busy, what a burst records in the
+		// meantime goes out in fewer, fuller writes (each rewrites the
+		// whole list); when it is fast, the wait is a few milliseconds.
+		sp.version, sp.uid, sp.failures, sp.notBefore = version, uid, 0, time.Now().Add(time.Since(start))
 	}
 	return err
 }

@@ -54,10 +54,11 @@ type space struct {
 	entries map[entryKey]nodestatusv1alpha1.ProfileNodeState
 	// dirty marks changes not written yet.
 	dirty bool
-	// failures counts failed writes in a row, for the retry delay;
-	// retryAt is when the next try is due.
+	// failures counts failed writes in a row, for the retry delay.
 	failures int
-	retryAt  time.Time
+	// notBefore is when the next write may start: after a failure, the
+	// retry delay; after a success, as long again as that write took.
+	notBefore time.Time
 }
 
 type entryKey struct {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 

@@ -1,0 +1,78 @@
+package nodestatus_test
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	"github.com/securityprofiles/operator/daemon/nodestatus"
+)
+
+// slowWrites is a client whose creates and updates take at least delay,
+// recording when each started and ended.
+type slowWrites struct {
+	delay        time.Duration
+	mu           sync.Mutex
+	starts, ends []time.Time
+}
+
+func (s *slowWrites) do(write func() error) error {
+	s.mu.Lock()
+	s.starts = append(s.starts, time.Now())
+	s.mu.Unlock()
+	time.Sleep(s.delay)
+	err := write()
+	s.mu.Lock()
+	s.ends = append(s.ends, time.Now())
+	s.mu.Unlock()
+	return err
+}
+
+func (s *slowWrites) times() (starts, ends []time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.starts...), append([]time.Time(nil), s.ends...)
+}
+
+var _ = Describe("Writer spacing", func() {
+	It("waits as long as a namespace's write took before its next one, and sends what came meanwhile together", func() {
+		node, ns := fixture()
+		wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+		Expect(err).NotTo(HaveOccurred())
+		slow := &slowWrites{delay: 400 * time.Millisecond}
+		c := interceptor.NewClient(wc, interceptor.Funcs{
+			Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+				return slow.do(func() error { return cl.Create(ctx, obj, opts...) })
+			},
+			Update: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+				return slow.do(func() error { return cl.Update(ctx, obj, opts...) })
+			},
+		})
+		w := nodestatus.NewWriter(c, env.Client, node.Name)
+		run, cancel := context.WithCancel(ctx())
+		defer cancel()
+		go func() { _ = w.Start(run) }()
+
+		Expect(w.Set(ctx(), profile(ns, "a"), "SeccompProfile", installed)).To(BeTrue())
+		Eventually(func() int { s, _ := slow.times(); return len(s) }, timeout).Should(Equal(1))
+		// While the first write is in flight, and after it.
+		Expect(w.Set(ctx(), profile(ns, "b"), "SeccompProfile", installed)).To(BeTrue())
+		Eventually(func() int { _, e := slow.times(); return len(e) }, timeout).Should(Equal(1))
+		Expect(w.Set(ctx(), profile(ns, "c"), "SeccompProfile", installed)).To(BeTrue())
+
+		Eventually(func() int { _, e := slow.times(); return len(e) }, timeout).Should(Equal(2))
+		Consistently(func() int { s, _ := slow.times(); return len(s) }, "600ms").Should(Equal(2), "b and c in one write")
+		starts, ends := slow.times()
+		took := ends[0].Sub(starts[0])
+		Expect(starts[1].Sub(ends[0])).To(BeNumerically(">=", took-20*time.Millisecond),
+			"the second write waited as long as the first took (%v)", took)
+		obj, err := status(ns, node.Name)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obj.Installed).To(HaveLen(3))
+	})
+})
