@@ -41,12 +41,51 @@ func TestPacerApply(t *testing.T) {
 		}
 	})
 	t.Run("summary alone after the interval is written", func(t *testing.T) {
-		p := &Pacer{throttle.Throttle{Interval: time.Millisecond}}
+		p := &Pacer{Throttle: throttle.Throttle{Interval: time.Millisecond}}
 		p.Wrote(key)
 		time.Sleep(2 * time.Millisecond)
 		st := &profilebasev1alpha1.StatusBase{Nodes: old}
 		if write, wait := p.Apply(key, st, summary(), false); !write || wait != 0 || st.Nodes.Installed != 2 {
 			t.Errorf("got write=%v wait=%v nodes=%+v, want a write now", write, wait, st.Nodes)
+		}
+	})
+	t.Run("on a large cluster the counts wait longer", func(t *testing.T) {
+		p := NewPacer()
+		p.Wrote(key)
+		st := &profilebasev1alpha1.StatusBase{Nodes: &profilebasev1alpha1.NodeSummary{Total: 200, Installed: 1}}
+		write, wait := p.Apply(key, st, &profilebasev1alpha1.NodeSummary{Total: 200, Installed: 2}, false)
+		if write || wait <= 4*time.Second || wait > 5*time.Second {
+			t.Errorf("got write=%v wait=%v, want no write and a wait near 5 s", write, wait)
+		}
+	})
+	t.Run("each write of the counts alone doubles the next wait, until something else is written", func(t *testing.T) {
+		p := NewPacer()
+		counts := func(installed int32) (bool, time.Duration) {
+			st := &profilebasev1alpha1.StatusBase{Nodes: &profilebasev1alpha1.NodeSummary{Total: 3}}
+			return p.Apply(key, st, &profilebasev1alpha1.NodeSummary{Total: 3, Installed: installed}, false)
+		}
+		for i, want := range []time.Duration{2 * SummaryInterval, 4 * SummaryInterval, 8 * SummaryInterval} {
+			if write, _ := counts(1); !write {
+				t.Fatalf("write %d of the counts held back on a fresh interval", i)
+			}
+			p.Wrote(key)
+			// Due again after want: check just before and at it.
+			if write, wait := counts(2); write || wait <= want-100*time.Millisecond || wait > want {
+				t.Fatalf("after write %d: got write=%v wait=%v, want a wait of %v", i, write, wait, want)
+			}
+			p.Throttle.Forget(key) // as if that long has passed
+		}
+		// A change of the state is written at once and starts over.
+		if write, _ := p.Apply(key, &profilebasev1alpha1.StatusBase{}, &profilebasev1alpha1.NodeSummary{Total: 3}, true); !write {
+			t.Fatal("a change of the state held back")
+		}
+		p.Wrote(key)
+		if write, wait := counts(2); write || wait > SummaryInterval {
+			t.Errorf("after a state change: got write=%v wait=%v, want a wait of at most %v", write, wait, SummaryInterval)
+		}
+		p.Forget(key)
+		if write, wait := counts(2); !write || wait != 0 {
+			t.Errorf("forgotten profile: got write=%v wait=%v, want a write now", write, wait)
 		}
 	})
 	t.Run("with other changes it is written at once", func(t *testing.T) {

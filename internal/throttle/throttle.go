@@ -24,10 +24,15 @@ type Throttle struct {
 // Delay is how long to wait before writing key's status again; zero means
 // write now.
 func (t *Throttle) Delay(key types.NamespacedName) time.Duration {
+	return t.DelayOf(key, t.Interval)
+}
+
+// DelayOf is Delay with an interval of its own for this write.
+func (t *Throttle) DelayOf(key types.NamespacedName, interval time.Duration) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if last, ok := t.last[key]; ok {
-		if d := t.Interval - time.Since(last); d > 0 {
+		if d := interval - time.Since(last); d > 0 {
 			return d
 		}
 	}
