@@ -2,7 +2,6 @@ package lsmprofile_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -118,32 +117,16 @@ func reportFromNodes(ctx context.Context, kind nodestatusv1alpha1.ProfileKind, p
 		_, err := ctrl.CreateOrUpdate(ctx, env.Client, s, func() error {
 			s.NodeName = n
 			s.Labels = map[string]string{keys.NodeNameLabel: n}
-			// As a daemon writes it: Installed states in installed, the
-			// others in profiles, both sorted.
 			states := map[string]nodestatusv1alpha1.ProfileNodeState{}
 			for _, e := range s.States() {
 				states[string(e.Kind)+"/"+e.Name] = e
 			}
 			states[string(kind)+"/"+profile.GetName()] = entry
-			s.Installed, s.Profiles = nil, nil
+			all := make([]nodestatusv1alpha1.ProfileNodeState, 0, len(states))
 			for _, e := range states {
-				if e.Status == profilebasev1alpha1.StateInstalled {
-					s.Installed = append(s.Installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
-				} else {
-					s.Profiles = append(s.Profiles, e)
-				}
+				all = append(all, e)
 			}
-			slices.Sort(s.Installed)
-			slices.SortFunc(s.Profiles, func(a, b nodestatusv1alpha1.ProfileNodeState) int {
-				switch {
-				case nodestatusv1alpha1.Less(&a, &b):
-					return -1
-				case nodestatusv1alpha1.Less(&b, &a):
-					return 1
-				}
-				return 0
-			})
-			s.ProfileCount, s.InstalledCount = int32(len(states)), int32(len(s.Installed))
+			s.SetStates(all)
 			return nil
 		})
 		Expect(err).NotTo(HaveOccurred())

@@ -2,7 +2,6 @@ package seccompprofile_test
 
 import (
 	"os"
-	"slices"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -280,21 +279,12 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 // perNodeStatus is a node status as the node's daemon writes it, for a node
 // that has none.
 func perNodeStatus(ns, node string, entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
-	var installed []string
-	var others []nodestatusv1alpha1.ProfileNodeState
-	for _, e := range entries {
-		if e.Status == profilebasev1alpha1.StateInstalled {
-			installed = append(installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
-		} else {
-			others = append(others, e)
-		}
-	}
-	slices.Sort(installed)
-	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
+	s := &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node, Labels: map[string]string{keys.NodeNameLabel: node}},
-		NodeName:   node, Installed: installed, Profiles: others,
-		ProfileCount: int32(len(entries)), InstalledCount: int32(len(installed)),
+		NodeName:   node,
 	}
+	s.SetStates(entries)
+	return s
 }
 
 // nodeSummary reads a profile's status.nodes.

@@ -140,7 +140,6 @@ func (w *Writer) write(ctx context.Context, namespace string) error {
 	}
 	version, uid := sp.version, sp.uid
 	w.mu.Unlock()
-	sort.Slice(entries, func(i, j int) bool { return nodestatusv1alpha1.Less(&entries[i], &entries[j]) })
 	fit(entries)
 
 	var err error
@@ -221,16 +220,15 @@ func (w *Writer) put(ctx context.Context, namespace string, entries []nodestatus
 	if err != nil {
 		return version, uid, err
 	}
-	installed, others := split(entries)
 	obj := &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: w.nodeName, Namespace: namespace, ResourceVersion: version,
 			Labels:          map[string]string{keys.NodeNameLabel: LabelValue(w.nodeName)},
 			OwnerReferences: []metav1.OwnerReference{*owner},
 		},
-		NodeName: w.nodeName, Installed: installed, Profiles: others,
-		ProfileCount: int32(len(entries)), InstalledCount: int32(len(installed)),
+		NodeName: w.nodeName,
 	}
+	obj.SetStates(entries)
 	if version == "" {
 		err = w.client.Create(ctx, obj)
 	} else {
@@ -339,19 +337,4 @@ func (w *Writer) matches(sp *space, obj *nodestatusv1alpha1.SecurityProfileNodeS
 		}
 	}
 	return true
-}
-
-// split divides sorted entries into the installed list and the other
-// states, both sorted.
-func split(entries []nodestatusv1alpha1.ProfileNodeState) (installed []string, others []nodestatusv1alpha1.ProfileNodeState) {
-	for i := range entries {
-		if entries[i].Status == profilebasev1alpha1.StateInstalled {
-			installed = append(installed, nodestatusv1alpha1.InstalledEntry(entries[i].Kind, entries[i].Name, entries[i].UID))
-		} else {
-			others = append(others, entries[i])
-		}
-	}
-	// By the whole string: "a-b/…" sorts before "a/…", unlike the names.
-	sort.Strings(installed)
-	return installed, others
 }

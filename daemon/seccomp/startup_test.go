@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -213,25 +212,15 @@ func entry(k nodestatusv1alpha1.ProfileKind, profile string, uid types.UID) node
 }
 
 // perNodeStatus is node's status in ns as a daemon writes it, listing
-// entries (sorted here).
+// entries.
 func perNodeStatus(ns, node string, entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
-	sort.Slice(entries, func(i, j int) bool { return nodestatusv1alpha1.Less(&entries[i], &entries[j]) })
-	var installed []string
-	var others []nodestatusv1alpha1.ProfileNodeState
-	for _, e := range entries {
-		if e.Status == profilebasev1alpha1.StateInstalled {
-			installed = append(installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
-		} else {
-			others = append(others, e)
-		}
-	}
-	sort.Strings(installed)
-	return &nodestatusv1alpha1.SecurityProfileNodeStatus{
+	s := &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: node,
 			Labels: map[string]string{keys.NodeNameLabel: nodestatus.LabelValue(node)}},
-		NodeName: node, Installed: installed, Profiles: others,
-		ProfileCount: int32(len(entries)), InstalledCount: int32(len(installed)),
+		NodeName: node,
 	}
+	s.SetStates(entries)
+	return s
 }
 
 // oldShapeStatus is a node status as versions before one object per node

@@ -24,19 +24,11 @@ func entry(kind nodestatusv1alpha1.ProfileKind, name string, st profilebasev1alp
 	return nodestatusv1alpha1.ProfileNodeState{Kind: kind, Name: name, UID: "uid-" + types.UID(name), Status: st}
 }
 
-// nodeStatus lists entries as a daemon writes them: the Installed ones in
-// installed, the others in profiles.
+// nodeStatus lists entries as a daemon writes them.
 func nodeStatus(entries ...nodestatusv1alpha1.ProfileNodeState) *nodestatusv1alpha1.SecurityProfileNodeStatus {
 	s := &nodestatusv1alpha1.SecurityProfileNodeStatus{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "node-a"}, NodeName: "node-a"}
-	for _, e := range entries {
-		if e.Status == profilebasev1alpha1.StateInstalled {
-			s.Installed = append(s.Installed, nodestatusv1alpha1.InstalledEntry(e.Kind, e.Name, e.UID))
-		} else {
-			s.Profiles = append(s.Profiles, e)
-		}
-	}
-	slices.Sort(s.Installed)
+	s.SetStates(entries)
 	return s
 }
 

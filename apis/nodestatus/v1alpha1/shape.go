@@ -58,6 +58,24 @@ func (s *SecurityProfileNodeStatus) States() []ProfileNodeState {
 	return append(out, s.Profiles...)
 }
 
+// SetStates makes s list states, as the node's daemon writes them: the
+// Installed ones in Installed, the others in Profiles, both sorted, and
+// the counts.
+func (s *SecurityProfileNodeStatus) SetStates(states []ProfileNodeState) {
+	s.Installed, s.Profiles = nil, nil
+	for i := range states {
+		if states[i].Status == profilebasev1alpha1.StateInstalled {
+			s.Installed = append(s.Installed, InstalledEntry(states[i].Kind, states[i].Name, states[i].UID))
+		} else {
+			s.Profiles = append(s.Profiles, states[i])
+		}
+	}
+	// By the whole string: "a-b/…" sorts before "a/…", unlike the names.
+	sort.Strings(s.Installed)
+	sort.Slice(s.Profiles, func(i, j int) bool { return Less(&s.Profiles[i], &s.Profiles[j]) })
+	s.ProfileCount, s.InstalledCount = int32(len(states)), int32(len(s.Installed))
+}
+
 // Find returns the state of the named profile, or nil. Both lists are
 // sorted (the daemon writes them so), which keeps a lookup cheap on
 // namespaces with thousands of profiles. An object written before the

@@ -53,3 +53,25 @@ func TestMalformedInstalledEntriesCountForNothing(t *testing.T) {
 		t.Errorf("Find = %+v, want nil", got)
 	}
 }
+
+func TestSetStatesSplitsAndSorts(t *testing.T) {
+	s := &SecurityProfileNodeStatus{}
+	s.SetStates([]ProfileNodeState{
+		{Kind: "SeccompProfile", Name: "a", UID: "u1", Status: profilebasev1alpha1.StateInstalled, Reason: ReasonInstalled},
+		{Kind: "SeccompProfile", Name: "z", UID: "u3", Status: profilebasev1alpha1.StateError, Reason: "R"},
+		{Kind: "SeccompProfile", Name: "a-b", UID: "u2", Status: profilebasev1alpha1.StateInstalled, Reason: ReasonInstalled},
+		{Kind: "SeccompProfile", Name: "b", UID: "u4", Status: profilebasev1alpha1.StatePending},
+	})
+	if want := []string{"SeccompProfile/a-b/u2", "SeccompProfile/a/u1"}; !reflect.DeepEqual(s.Installed, want) {
+		t.Errorf("Installed = %q, want %q", s.Installed, want)
+	}
+	if len(s.Profiles) != 2 || s.Profiles[0].Name != "b" || s.Profiles[1].Name != "z" {
+		t.Errorf("Profiles = %+v, want b then z", s.Profiles)
+	}
+	if s.ProfileCount != 4 || s.InstalledCount != 2 {
+		t.Errorf("counts %d/%d, want 4/2", s.ProfileCount, s.InstalledCount)
+	}
+	if got := s.Find("SeccompProfile", "a"); got == nil || got.UID != "u1" {
+		t.Errorf("Find(a) = %+v", got)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +16,7 @@ import (
 
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
+	"github.com/securityprofiles/operator/hack/bench/proccpu"
 	"github.com/securityprofiles/operator/test/envtest"
 )
 
@@ -85,27 +85,6 @@ func perWrite(ctx context.Context, env *envtest.Env, n int, asObjects bool) (flo
 // controlPlaneCPU is the CPU seconds this process's kube-apiserver and
 // etcd children used so far.
 func controlPlaneCPU() float64 {
-	entries, _ := os.ReadDir("/proc")
-	self := strconv.Itoa(os.Getpid())
-	total := 0.0
-	for _, e := range entries {
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ... utime stime: fields 14 and 15.
-		s := string(data)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < 0 {
-			continue
-		}
-		comm, rest := s[open+1:end], strings.Fields(s[end+1:])
-		if (comm != "kube-apiserver" && comm != "etcd") || len(rest) < 13 || rest[1] != self {
-			continue
-		}
-		u, _ := strconv.ParseFloat(rest[11], 64)
-		st, _ := strconv.ParseFloat(rest[12], 64)
-		total += (u + st) / 100 // clock ticks
-	}
-	return total
+	cpu := proccpu.Children()
+	return cpu["kube-apiserver"] + cpu["etcd"]
 }
