@@ -42,7 +42,10 @@ func Build(t *testing.T, pkg string, env ...string) string {
 		"-X", versionPkg + ".gitCommit=" + Stamp.GitCommit,
 		"-X", versionPkg + ".buildDate=" + Stamp.BuildDate,
 	}, " ")
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	// A cold build cache (a new machine, or CGO_ENABLED=0 for the first
+	// time) compiles the whole dependency tree: over five minutes on two
+	// busy cores.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Minute)
 	defer cancel()
 	// Unlike the Makefile, no -trimpath: without it the build reuses the
 	// packages the test run already compiled, which saves minutes.
