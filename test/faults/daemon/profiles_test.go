@@ -99,8 +99,9 @@ func statuses(ctx context.Context, c client.Client, namespace, nodeName string) 
 	if obj.NodeName != nodeName {
 		return nil, fmt.Errorf("node status %s/%s is of node %q", namespace, nodeName, obj.NodeName)
 	}
-	out := make(map[string]nodestatusv1alpha1.ProfileNodeState, len(obj.Profiles))
-	for _, e := range obj.Profiles {
+	states := obj.States()
+	out := make(map[string]nodestatusv1alpha1.ProfileNodeState, len(states))
+	for _, e := range states {
 		if e.Kind == "SeccompProfile" {
 			out[e.Name] = e
 		}
