@@ -162,12 +162,15 @@ BPF_DIR := recorder/bpf
 BPF_CFLAGS := -target bpf -O2 -g -mcpu=v3 -D__TARGET_ARCH_x86 -fdebug-prefix-map=$(CURDIR)=.
 
 .PHONY: bpf
-bpf: ## Regenerate vmlinux.h from the running kernel's BTF, compile the recorder's BPF object and note its inputs (make verify checks both).
-	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BPF_DIR)/vmlinux.h.tmp
-	mv $(BPF_DIR)/vmlinux.h.tmp $(BPF_DIR)/vmlinux.h
+bpf: ## Compile the recorder's BPF object from recorder.bpf.c and the committed vmlinux.h and note its inputs (make verify checks both).
 	clang $(BPF_CFLAGS) -I$(BPF_DIR) -c $(BPF_DIR)/recorder.bpf.c -o $(BPF_DIR)/recorder.bpf.o
 	llvm-strip -g $(BPF_DIR)/recorder.bpf.o
 	hack/bpf-inputs.sh $(BPF_CFLAGS) -I$(BPF_DIR) > $(BPF_DIR)/recorder.bpf.o.inputs
+
+.PHONY: vmlinux
+vmlinux: ## Replace the committed vmlinux.h by a dump of the running kernel's BTF (only for kernel types it lacks); run make bpf after.
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(BPF_DIR)/vmlinux.h.tmp
+	mv $(BPF_DIR)/vmlinux.h.tmp $(BPF_DIR)/vmlinux.h
 
 .PHONY: spoc
 spoc: ## Build bin/spoc (cgo, libbpf linked statically).

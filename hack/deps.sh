@@ -10,7 +10,7 @@ packages=(
 	libseccomp-dev          # libseccomp-golang (validation, spoc run)
 	libelf-dev zlib1g-dev   # static libbpf links against these
 	clang llvm              # BPF C -> object
-	bpftool                 # vmlinux.h from kernel BTF
+	bpftool                 # make vmlinux: vmlinux.h from kernel BTF
 	strace                  # recorder tests compare against strace -f
 	runc busybox-static     # real-runtime checks of installed profiles
 	containerd containernetworking-plugins iptables iproute2 conntrack

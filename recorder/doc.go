@@ -8,13 +8,14 @@
 // and merges the bitmaps when a recording ends.
 //
 // The BPF object (bpf/recorder.bpf.o) is built by `make bpf` from
-// bpf/recorder.bpf.c and a vmlinux.h that bpftool dumps from the running
-// kernel's BTF. vmlinux.h is not committed (it is a 3 MB derivative of one
-// kernel); the 54 kB object is, so that `go build ./...` works without
-// clang or bpftool, with bpf/recorder.bpf.o.inputs naming the hashes of
-// what it was built from, against which `make verify` checks it (see
-// hack/verify-bpf.sh). CO-RE relocations make the object load on any
-// kernel with BTF. The object is embedded and written to a temporary file at
+// bpf/recorder.bpf.c and bpf/vmlinux.h, a dump of one kernel's BTF
+// (`make vmlinux` takes the running kernel's). Both are committed: the
+// 54 kB object so that `go build ./...` works without clang, and the 3 MB
+// header so that the object is the same on every machine, whatever its
+// kernel, and `make verify` can rebuild it and compare the bytes (see
+// hack/verify-bpf.sh); bpf/recorder.bpf.o.inputs names the hashes of what
+// it was built from. CO-RE relocations make the object load on any kernel
+// with BTF, not only the one the header came from. The object is embedded and written to a temporary file at
 // load, because libbpfgo only skips its RLIMIT_MEMLOCK bump (which needs
 // CAP_SYS_RESOURCE) when loading from a file.
 //
