@@ -6,7 +6,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/securityprofiles/operator/internal/servingtls"
@@ -35,7 +34,7 @@ func Options(addr, certDir string) metricsserver.Options {
 		SecureServing:  true,
 		CertDir:        certDir,
 		TLSOpts:        servingtls.Opts(),
-		FilterProvider: filters.WithAuthenticationAndAuthorization,
+		FilterProvider: Authorize,
 	}
 }
 

@@ -3,11 +3,13 @@ package metricsserving_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,17 +35,9 @@ const operatorNamespace = "security-profiles-operator"
 // namespace's default service account bound to spo-metrics-client.
 func TestDaemonMetricsNeedAnAuthorizedToken(t *testing.T) {
 	g := NewWithT(t)
-	env, err := envtest.Start()
-	g.Expect(err).NotTo(HaveOccurred())
-	defer func() { g.Expect(env.Stop()).To(Succeed()) }()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-
-	g.Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
-	applyFile(ctx, g, env, filepath.Join(envtest.RepoRoot(), "config", "rbac", "metrics_client.yaml"))
-	clientset := kubernetes.NewForConfigOrDie(env.Config)
-	bound := token(ctx, g, clientset, "default")
-	stranger := token(ctx, g, clientset, "stranger")
+	bound, stranger := tokens(g)
 
 	addr := freeAddr(g)
 	seccomp.RegisterMetrics()
@@ -67,7 +61,44 @@ func TestDaemonMetricsNeedAnAuthorizedToken(t *testing.T) {
 	g.Expect(body).To(ContainSubstring("security_profiles_operator_seccomp_profile_total"))
 }
 
-func applyFile(ctx context.Context, g *WithT, env *envtest.Env, path string) {
+// env is the API server every test of the package shares.
+var env *envtest.Env
+
+func TestMain(m *testing.M) {
+	var err error
+	if env, err = envtest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+var (
+	setUp           sync.Once
+	bound, stranger string
+)
+
+// tokens returns, made once, a token of the operator namespace's default
+// service account, bound to spo-metrics-client as the manual binds it,
+// and one of a service account bound to nothing.
+func tokens(g *WithT) (string, string) {
+	setUp.Do(func() {
+		ctx := context.Background()
+		g.Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
+		applyFile(ctx, g, filepath.Join(envtest.RepoRoot(), "config", "rbac", "metrics_client.yaml"))
+		clientset := kubernetes.NewForConfigOrDie(env.Config)
+		bound = token(ctx, g, clientset, "default")
+		stranger = token(ctx, g, clientset, "stranger")
+	})
+	g.Expect(bound).NotTo(BeEmpty(), "the tokens were not made")
+	return bound, stranger
+}
+
+func applyFile(ctx context.Context, g *WithT, path string) {
 	f, err := os.Open(path)
 	g.Expect(err).NotTo(HaveOccurred())
 	defer f.Close()
