@@ -8,6 +8,8 @@ source hack/cgo-env.sh
 export KUBEBUILDER_ASSETS="${KUBEBUILDER_ASSETS:-$PWD/bin/k8s/${K8S_VERSION:-v1.35.4}}"
 bin="$(mktemp -d)"
 trap 'rm -rf "$bin"' EXIT
-# Built once: every configuration re-runs the binary as a child.
+# podmem runs the API server and one child process per configuration.
 go build -o "$bin/podmem" ./hack/bench/podmem
-"$bin/podmem" -pods "${PODS:-10000}"
+# Stripped as the Makefile builds the binaries it stands for.
+go build -trimpath -ldflags "-s -w" -o "$bin/child" ./hack/bench/podmem/child
+"$bin/podmem" -pods "${PODS:-10000}" -child "$bin/child"

@@ -1,11 +1,13 @@
 // Command podmem measures the pod caches' memory with many pods: the
 // manager's (every pod of the cluster) with and without the pod
-// transform, and a node daemon's (every pod of its node) without the
-// transform, with it, and with it plus spod's enableMemoryOptimization.
-// A real API server holds the pods; each configuration runs in a child
-// process of its own, so its RSS is its own, which starts the controllers
-// that read pods with the binary's cache options, waits until they have
-// seen every pod, then prints heap in use after GC, RSS and peak RSS.
+// transform, and with its Deployment's GOGC against the default; a node
+// daemon's (every pod of its node) without the transform, with it, and
+// with it plus spod's enableMemoryOptimization.
+// A real API server holds the pods; each configuration runs in a process
+// of its own (hack/bench/podmem/child), so its RSS is its own, which starts
+// the controllers that read pods with the binary's cache options, waits
+// until they have seen every pod, then prints heap in use after GC, RSS
+// and peak RSS.
 // All pods are on one node: the daemon's worst case, and the manager
 // caches every pod wherever it runs. Prints numbers, never a verdict.
 package main
@@ -22,9 +24,11 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/yaml"
 
 	"github.com/securityprofiles/operator/test/envtest"
 )
@@ -36,23 +40,12 @@ const (
 
 func main() {
 	pods := flag.Int("pods", 10000, "pods on the node")
-	child := flag.String("child", "", "internal: manager or daemon, measured against -against")
-	kubeconfig := flag.String("against", "", "internal: kubeconfig of the API server to measure against")
-	trim := flag.Bool("trim", true, "internal: trim pods before caching them (podcache)")
-	optimize := flag.Bool("optimize", false, "internal: the daemon's enableMemoryOptimization")
-	flag.StringVar(&heapDir, "heap-profiles", "", "write each configuration's heap profile (after GC) into this directory")
+	childBinary := flag.String("child", "", "the measured binary (hack/bench/podmem/child)")
+	heapDir := flag.String("heap-profiles", "", "write each configuration's heap profile (after GC) into this directory")
 	serve := flag.Bool("serve", false, "create the pods, print the kubeconfig and wait for an interrupt, to run children by hand")
 	flag.Parse()
 	// The API server's warnings (none matter here) would print stacks.
 	ctrl.SetLogger(logr.Discard())
-	switch *child {
-	case "manager":
-		measureManager(*kubeconfig, *trim, *pods)
-		return
-	case "daemon":
-		measureDaemon(*kubeconfig, *trim, *optimize, *pods)
-		return
-	}
 	env, err := envtest.Start()
 	check(err)
 	defer env.Stop()
@@ -66,24 +59,57 @@ func main() {
 	check(env.Kubeconfig(path))
 	defer os.Remove(path)
 	if *serve {
-		fmt.Printf("kubeconfig %s; run %s -child=manager|daemon -against=%s\n", path, os.Args[0], path)
+		fmt.Printf("kubeconfig %s; run %s -measure=manager|daemon -node=%s -operator-namespace=%s -against=%s\n",
+			path, *childBinary, node, operatorNamespace, path)
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		<-sig
 		return
 	}
-	for _, args := range [][]string{
-		{"-child=manager", "-trim=false"},
-		{"-child=manager", "-trim=true"},
-		{"-child=daemon", "-trim=false", "-optimize=false"},
-		{"-child=daemon", "-trim=true", "-optimize=false"},
-		{"-child=daemon", "-trim=true", "-optimize=true"},
+	deployed := managerGOGC()
+	for _, run := range []struct {
+		gogc string
+		args []string
+	}{
+		{"", []string{"-measure=manager", "-trim=false"}},
+		// The Deployment's GOGC against the default, A, B, A, B: a few MiB.
+		{"100", []string{"-measure=manager", "-trim=true"}},
+		{deployed, []string{"-measure=manager", "-trim=true"}},
+		{"100", []string{"-measure=manager", "-trim=true"}},
+		{deployed, []string{"-measure=manager", "-trim=true"}},
+		{"", []string{"-measure=daemon", "-trim=false", "-optimize=false"}},
+		{"", []string{"-measure=daemon", "-trim=true", "-optimize=false"}},
+		{"", []string{"-measure=daemon", "-trim=true", "-optimize=true"}},
 	} {
-		args = append(args, "-against="+path, fmt.Sprintf("-pods=%d", *pods), "-heap-profiles="+heapDir)
-		out, err := exec.Command(os.Args[0], args...).CombinedOutput()
+		args := append(run.args, "-against="+path, fmt.Sprintf("-pods=%d", *pods), "-heap-profiles="+*heapDir,
+			"-node="+node, "-operator-namespace="+operatorNamespace)
+		cmd := exec.Command(*childBinary, args...)
+		cmd.Env = os.Environ()
+		if run.gogc != "" {
+			cmd.Env = append(cmd.Env, "GOGC="+run.gogc)
+			fmt.Printf("GOGC=%s ", run.gogc)
+		}
+		out, err := cmd.CombinedOutput()
 		fmt.Print(string(out))
 		check(err)
 	}
+}
+
+// managerGOGC is the GOGC the manager's Deployment sets: the manager's
+// numbers are its numbers only if measured with it.
+func managerGOGC() string {
+	b, err := os.ReadFile("config/manager/manager.yaml")
+	check(err)
+	var deployment appsv1.Deployment
+	check(yaml.Unmarshal(b, &deployment))
+	for _, c := range deployment.Spec.Template.Spec.Containers {
+		for _, env := range c.Env {
+			if env.Name == "GOGC" {
+				return env.Value
+			}
+		}
+	}
+	return "100"
 }
 
 func check(err error) {
