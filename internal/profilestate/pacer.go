@@ -37,6 +37,9 @@ type Pacer struct {
 	// streak counts each profile's writes of the counts alone since its
 	// last write of anything else.
 	streak map[types.NamespacedName]int
+	// pending holds, from Apply to Wrote, whether the write Apply asked for
+	// changes the counts alone: only a write that happened counts.
+	pending map[types.NamespacedName]bool
 }
 
 // NewPacer returns a pacer of SummaryInterval.
@@ -46,26 +49,45 @@ func NewPacer() *Pacer { return &Pacer{Throttle: throttle.Throttle{Interval: Sum
 // summary alone changed too recently; other reports whether anything else
 // in the status changed. It returns whether the status must be written
 // now, and otherwise how long until the summary is due (0: never, it is
-// current).
+// current). The caller calls Wrote once the write succeeded.
 func (p *Pacer) Apply(key types.NamespacedName, st *profilebasev1alpha1.StatusBase, summary *profilebasev1alpha1.NodeSummary, other bool) (bool, time.Duration) {
-	if equality.Semantic.DeepEqual(st.Nodes, summary) {
-		return other, 0
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.streak == nil {
-		p.streak = map[types.NamespacedName]int{}
+	if p.pending == nil {
+		p.streak, p.pending = map[types.NamespacedName]int{}, map[types.NamespacedName]bool{}
 	}
-	if other {
-		delete(p.streak, key)
-	} else {
+	if equality.Semantic.DeepEqual(st.Nodes, summary) {
+		if other {
+			p.pending[key] = false
+		}
+		return other, 0
+	}
+	if !other {
 		if wait := p.DelayOf(key, p.interval(key, summary)); wait > 0 {
 			return false, wait
 		}
-		p.streak[key]++
 	}
+	p.pending[key] = !other
 	st.Nodes = summary
 	return true, 0
+}
+
+// Wrote notes that the status write Apply asked for succeeded: a write of
+// the counts alone doubles the next wait, any other starts over.
+func (p *Pacer) Wrote(key types.NamespacedName) {
+	p.Throttle.Wrote(key)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	countsOnly, ok := p.pending[key]
+	if !ok {
+		return
+	}
+	delete(p.pending, key)
+	if countsOnly {
+		p.streak[key]++
+	} else {
+		delete(p.streak, key)
+	}
 }
 
 // interval is how long the counts of key wait after its last write.
@@ -86,4 +108,5 @@ func (p *Pacer) Forget(key types.NamespacedName) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.streak, key)
+	delete(p.pending, key)
 }

@@ -88,6 +88,36 @@ func TestPacerApply(t *testing.T) {
 			t.Errorf("forgotten profile: got write=%v wait=%v, want a write now", write, wait)
 		}
 	})
+	t.Run("only a write that happened lengthens the next wait", func(t *testing.T) {
+		p := NewPacer()
+		counts := func(installed int32) (bool, time.Duration) {
+			st := &profilebasev1alpha1.StatusBase{Nodes: &profilebasev1alpha1.NodeSummary{Total: 3}}
+			return p.Apply(key, st, &profilebasev1alpha1.NodeSummary{Total: 3, Installed: installed}, false)
+		}
+		// The first write conflicted: Wrote was not called, it is asked again.
+		if write, _ := counts(1); !write {
+			t.Fatal("first write of the counts held back")
+		}
+		if write, _ := counts(1); !write {
+			t.Fatal("the retry of a failed write held back")
+		}
+		p.Wrote(key)
+		if write, wait := counts(2); write || wait <= SummaryInterval || wait > 2*SummaryInterval {
+			t.Errorf("after one write that happened: got write=%v wait=%v, want a wait of %v", write, wait, 2*SummaryInterval)
+		}
+		// A state change that failed does not start over either.
+		p.Throttle.Forget(key)
+		if write, _ := p.Apply(key, &profilebasev1alpha1.StatusBase{}, &profilebasev1alpha1.NodeSummary{Total: 3}, true); !write {
+			t.Fatal("a change of the state held back")
+		}
+		if write, _ := counts(1); !write {
+			t.Fatal("counts held back with no write since the last")
+		}
+		p.Wrote(key)
+		if _, wait := counts(2); wait <= 2*SummaryInterval {
+			t.Errorf("after a failed state change and two writes of the counts: wait %v, want %v", wait, 4*SummaryInterval)
+		}
+	})
 	t.Run("with other changes it is written at once", func(t *testing.T) {
 		p := NewPacer()
 		p.Wrote(key)
