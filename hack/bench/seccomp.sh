@@ -14,5 +14,5 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/seccompnodes" ./hack/bench/seccompnodes
 go build -o "$work/nodestatuswrite" ./hack/bench/nodestatuswrite
 "$work/nodestatuswrite"
-"$work/seccompnodes" -nodes 20 -latency-profiles 200 -bulk-profiles 1000
+"$work/seccompnodes" -nodes 20 -latency-profiles 200 -bulk-profiles 1000 -floor
 "$work/seccompnodes" -nodes 200 -latency-profiles 20 -bulk-profiles 500

@@ -15,7 +15,7 @@ import (
 	"github.com/securityprofiles/operator/test/envtest"
 )
 
-func run(ctx context.Context, nodes, latencyN, bulkN int, storage string) error {
+func run(ctx context.Context, nodes, latencyN, bulkN int, storage string, floorFirst bool) error {
 	env, err := envtest.Start()
 	if err != nil {
 		return err
@@ -23,6 +23,11 @@ func run(ctx context.Context, nodes, latencyN, bulkN int, storage string) error 
 	defer env.Stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if floorFirst && bulkN > 0 {
+		if err := floor(ctx, env, nodes, bulkN); err != nil {
+			return err
+		}
+	}
 	dir, cleanup, err := storageDir(storage)
 	if err != nil {
 		return err
