@@ -98,7 +98,7 @@ func run(ctx context.Context, nodes, latencyN, bulkN int, storage string, floorF
 	}
 	cpu, self := childCPU(), selfCPU()
 	if apiServerProfilePath != "" {
-		go apiServerProfile(ctx, env, apiServerProfilePath, 15*time.Second, 40*time.Second)
+		go apiServerProfile(ctx, env, apiServerProfilePath, 5*time.Second, 25*time.Second)
 	}
 	bulk, err := throughput(ctx, env, ns, bulkN)
 	if err != nil {
