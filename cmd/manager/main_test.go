@@ -74,7 +74,7 @@ func TestCacheTransforms(t *testing.T) {
 // TestInitialSyncStreams: the pod cache's initial sync is a watch-list
 // stream, each pod trimmed as it arrives. Without it the first LIST
 // decodes every pod of the cluster whole before any is trimmed (peak RSS
-// 531 MiB instead of ~140 MiB with 10,000 pods, hack/bench/podmem).
+// 531 MiB instead of ~100 MiB with 10,000 pods, hack/bench/podmem).
 // client-go turns it on by default from 0.35; this fails if a dependency
 // replaces client-go's feature gates or KUBE_FEATURE_WatchListClient=false.
 func TestInitialSyncStreams(t *testing.T) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory of the manager's and a daemon's pod caches with PODS (default
-# 10000) pods, with and without the pod transforms (internal/podcache)
-# and the daemon's enableMemoryOptimization. Prints numbers only.
+# 10000) pods, with and without the pod transforms (internal/podcache),
+# the manager with its Deployment's GOGC against the default (A/B), and the
+# daemon's enableMemoryOptimization. Prints numbers only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source hack/cgo-env.sh
