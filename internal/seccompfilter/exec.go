@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"syscall"
 	"unsafe"
@@ -27,6 +28,14 @@ import (
 // Go restores the RLIMIT_NOFILE soft limit it raised at start; if the
 // profile denies it the command inherits the raised limit. no_new_privs is
 // set, as seccomp requires without CAP_SYS_ADMIN.
+//
+// The filtered thread must not enter the scheduler before execve: waking
+// another thread is a futex call, which a profile may deny, and the
+// runtime dies of it. A goroutine is asked to yield when it has run for
+// 10 ms (compiling the filter can take longer) or when a GC cycle starts,
+// and yields at its next function call, such as syscall.Exec's. So Exec
+// yields just before installing the filter, for a fresh time slice, and
+// lets no GC cycle start until execve.
 func Exec(p seccomp.Profile, path string, argv, env []string) error {
 	prog, err := compile(p)
 	if err != nil {
@@ -54,8 +63,11 @@ func Exec(p seccomp.Profile, path string, argv, env []string) error {
 		runtime.UnlockOSThread()
 		return fmt.Errorf("set no_new_privs: %w", e)
 	}
+	gcPercent := debug.SetGCPercent(-1)
+	runtime.Gosched()
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
 	if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog))); e != 0 {
+		debug.SetGCPercent(gcPercent)
 		runtime.UnlockOSThread()
 		return fmt.Errorf("install seccomp filter: %w", e)
 	}
