@@ -60,10 +60,7 @@ func TestPacerApply(t *testing.T) {
 	})
 	t.Run("each write of the counts alone doubles the next wait, until something else is written", func(t *testing.T) {
 		p := NewPacer()
-		counts := func(installed int32) (bool, time.Duration) {
-			st := &profilebasev1alpha1.StatusBase{Nodes: &profilebasev1alpha1.NodeSummary{Total: 3}}
-			return p.Apply(key, st, &profilebasev1alpha1.NodeSummary{Total: 3, Installed: installed}, false)
-		}
+		counts := func(installed int32) (bool, time.Duration) { return countsOnly(p, key, installed) }
 		for i, want := range []time.Duration{2 * SummaryInterval, 4 * SummaryInterval, 8 * SummaryInterval} {
 			if write, _ := counts(1); !write {
 				t.Fatalf("write %d of the counts held back on a fresh interval", i)
@@ -90,10 +87,7 @@ func TestPacerApply(t *testing.T) {
 	})
 	t.Run("only a write that happened lengthens the next wait", func(t *testing.T) {
 		p := NewPacer()
-		counts := func(installed int32) (bool, time.Duration) {
-			st := &profilebasev1alpha1.StatusBase{Nodes: &profilebasev1alpha1.NodeSummary{Total: 3}}
-			return p.Apply(key, st, &profilebasev1alpha1.NodeSummary{Total: 3, Installed: installed}, false)
-		}
+		counts := func(installed int32) (bool, time.Duration) { return countsOnly(p, key, installed) }
 		// The first write conflicted: Wrote was not called, it is asked again.
 		if write, _ := counts(1); !write {
 			t.Fatal("first write of the counts held back")
@@ -137,4 +131,11 @@ func TestPacerApply(t *testing.T) {
 			t.Error("other changes not written with an equal summary")
 		}
 	})
+}
+
+// countsOnly asks p to write a status whose node counts alone changed,
+// to installed of 3 nodes.
+func countsOnly(p *Pacer, key types.NamespacedName, installed int32) (bool, time.Duration) {
+	st := &profilebasev1alpha1.StatusBase{Nodes: &profilebasev1alpha1.NodeSummary{Total: 3}}
+	return p.Apply(key, st, &profilebasev1alpha1.NodeSummary{Total: 3, Installed: installed}, false)
 }
