@@ -116,10 +116,14 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}
 
 		got := &seccompprofilev1beta1.SeccompProfile{}
-		Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+		// The first pass writes the whole status, which can already say
+		// Installed, and adds the finalizer right after it (hold).
+		Eventually(func() ([]string, error) {
+			err := env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)
+			return got.Finalizers, err
+		}, timeout).Should(ContainElement(keys.InUseFinalizer))
 		Expect(got.Status.LocalhostProfile).To(Equal("operator/" + ns + "/profile1.json"))
 		Expect(got.Status.ReadyCondition().Status).To(Equal(metav1.ConditionTrue))
-		Expect(got.Finalizers).To(ContainElement(keys.InUseFinalizer))
 
 		Expect(got.Status.Nodes).To(Equal(&profilebasev1alpha1.NodeSummary{Total: 3, Installed: 3}))
 		// One Normal Event announces it, from the manager; the nodes send
