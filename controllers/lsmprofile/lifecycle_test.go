@@ -87,6 +87,10 @@ var _ = Describe("In-use protection", func() {
 			g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(aa), aa)).To(Succeed())
 			return aa.Status.ActiveWorkloads
 		}).WithTimeout(timeout).Should(Equal([]string{ns + "/web-0"}))
+		// The finalizer is added before the status names the pod, so a
+		// user who sees it there cannot delete the profile from under it.
+		Expect(se.Finalizers).To(ContainElement(keys.InUseFinalizer))
+		Expect(aa.Finalizers).To(ContainElement(keys.InUseFinalizer))
 
 		for _, obj := range []client.Object{se, aa} {
 			Expect(env.Client.Delete(ctx, obj)).To(Succeed())

@@ -31,6 +31,10 @@ import (
 // +kubebuilder:rbac:groups="",resources=pods;nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
+// errSuperseded ends a pass whose status write found the profile gone or
+// changed since it was read.
+var errSuperseded = errors.New("profile changed since read")
+
 // Reconciler keeps one kind's profiles validated, their status in step
 // with the nodes, and the in-use finalizer on while pods use them.
 type Reconciler struct {
@@ -45,8 +49,9 @@ type Reconciler struct {
 	pacer *profilestate.Pacer
 }
 
-// Reconcile adds the in-use finalizer, releases a deleted profile no pod
-// uses any more, and otherwise writes the profile's status.
+// Reconcile releases a deleted profile no pod uses any more, adds the
+// in-use finalizer to one a running pod uses (before the status names the
+// pod, as for SeccompProfiles), and otherwise writes the profile's status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := r.kind.newObject()
 	err := r.client.Get(ctx, req.NamespacedName, obj)
@@ -59,17 +64,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	deleting := !obj.GetDeletionTimestamp().IsZero()
-	if !deleting && !controllerutil.ContainsFinalizer(obj, keys.InUseFinalizer) {
-		patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-		controllerutil.AddFinalizer(obj, keys.InUseFinalizer)
-		return ctrl.Result{}, r.client.Patch(ctx, obj, patch)
-	}
 	pods, err := profilestate.ActivePods(ctx, r.client, r.kind.podIndex, req.String())
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if deleting && len(pods) == 0 {
 		return ctrl.Result{}, r.release(ctx, obj)
+	}
+	if !deleting && len(pods) > 0 && !controllerutil.ContainsFinalizer(obj, keys.InUseFinalizer) {
+		patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+		controllerutil.AddFinalizer(obj, keys.InUseFinalizer)
+		if err := r.client.Patch(ctx, obj, patch); err != nil {
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
 	}
 	return r.reconcileStatus(ctx, obj, pods, deleting)
 }
@@ -97,9 +104,11 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, obj client.Object, pod
 		}
 	}
 	res, err := r.writeStatus(ctx, obj, agg, pods, v)
-	if err != nil || res.Requeue {
-		// A conflict: the pass runs again on the newer profile, verdict
-		// and all.
+	if errors.Is(err, errSuperseded) {
+		// The pass of the newer version decides, verdict and all.
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
 		return res, err
 	}
 	switch {
@@ -145,13 +154,13 @@ func (r *Reconciler) writeStatus(ctx context.Context, obj client.Object, agg pro
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	// Against the version read: a merge patch replaces the conditions, so
-	// a pass on a stale cache must conflict (and be retried on the newer
-	// object) rather than rewrite them.
+	// a pass on a stale cache must conflict (the newer object's pass then
+	// decides, see profilestate.Superseded) rather than rewrite them.
 	if err := r.client.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, nil
+		if profilestate.Superseded(err) {
+			return ctrl.Result{}, errSuperseded
 		}
-		return profilestate.RetryOnConflict(fmt.Errorf("write %s status: %w", r.kind.name, err))
+		return ctrl.Result{}, fmt.Errorf("write %s status: %w", r.kind.name, err)
 	}
 	r.pacer.Wrote(key)
 	if v != nil && v.warning() != "" {

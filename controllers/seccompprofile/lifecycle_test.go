@@ -162,10 +162,15 @@ var _ = Describe("SeccompProfile lifecycle", Ordered, func() {
 		}
 		Expect(env.Client.Create(ctx(), auditPod)).To(Succeed())
 		got := &seccompprofilev1beta1.SeccompProfile{}
-		Eventually(func(g Gomega) []string {
+		workloads := func(g Gomega) []string {
 			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
 			return got.Status.ActiveWorkloads
-		}, timeout).Should(Equal([]string{ns + "/audit-pod", ns + "/test-pod"}))
+		}
+		// The finalizer is added before the status names a pod: whoever
+		// sees one there cannot delete the profile from under it.
+		Eventually(workloads, timeout).ShouldNot(BeEmpty())
+		Expect(got.Finalizers).To(ConsistOf(keys.InUseFinalizer))
+		Eventually(workloads, timeout).Should(Equal([]string{ns + "/audit-pod", ns + "/test-pod"}))
 
 		Expect(env.Client.Delete(ctx(), sp)).To(Succeed())
 		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateTerminating))

@@ -40,9 +40,9 @@ type Reconciler struct {
 }
 
 // Reconcile gathers the nodes, node statuses and pods of a profile, then
-// decides its status and whether the in-use finalizer stays. The first
-// pass over a profile writes its whole status (state, node counts, paths)
-// and then adds the finalizer.
+// decides its status and whether the in-use finalizer is added or goes.
+// The finalizer is added once a running pod uses the profile, before the
+// status lists that pod (see hold).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	sp := &seccompprofilev1beta1.SeccompProfile{}
 	if err := r.Client.Get(ctx, req.NamespacedName, sp); err != nil {
@@ -52,8 +52,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	deleting := !sp.DeletionTimestamp.IsZero()
-	held := controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer)
-	if !deleting && held && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
+	// After the first pass, which writes the profile's first status.
+	if !deleting && sp.Status.Status != "" && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
 		return ctrl.Result{}, r.allowAudited(ctx, sp)
 	}
 	pods, err := profilestate.ActivePods(ctx, r.Client, podProfileIndex, client.ObjectKeyFromObject(sp).String())
@@ -63,16 +63,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if deleting && len(pods) == 0 {
 		return ctrl.Result{}, r.release(ctx, sp)
 	}
+	if !deleting && len(pods) > 0 && !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
+		if err := r.hold(ctx, sp); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	nodes, roots, statuses, err := r.nodeStates(ctx, sp)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	agg := profilestate.Decide(nodes, statuses, deleting, len(pods), profilestate.PartialOf(sp.Labels))
-	res, err := r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
-	if err != nil || res.Requeue || deleting || held {
-		return res, err
-	}
-	return res, r.hold(ctx, sp)
+	return r.writeStatus(ctx, sp, agg, pods, ProfilePath(roots, sp.Namespace, sp.Name))
 }
 
 // nodeStates returns the names and kubelet roots (see KubeletRoot) of the
@@ -124,11 +125,14 @@ func (r *Reconciler) writeStatus(ctx context.Context, sp *seccompprofilev1beta1.
 	// whole lists, so a pass that read a stale profile (a cache catching up
 	// after the API server restarted) would otherwise write its old
 	// conditions back with a new transition time, and the log enricher of
-	// every node adds to status.auditedSyscalls meanwhile. A conflict
-	// requeues the pass, which then reads the newer profile.
+	// every node adds to status.auditedSyscalls meanwhile. On a conflict
+	// the newer profile's pass decides (see profilestate.Superseded).
 	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
 	if err := r.Client.Status().Patch(ctx, sp, patch); err != nil {
-		return profilestate.RetryOnConflict(client.IgnoreNotFound(err))
+		if profilestate.Superseded(err) {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
 	}
 	r.pacer.Wrote(key)
 	profilestate.AnnounceInstalled(r.Events, sp, &before.Status.StatusBase, &sp.Status.StatusBase, "Installed", "Install")

@@ -2,23 +2,27 @@ package profilestate
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	ctrl "sigs.k8s.io/controller-runtime"
 )
 
-func TestRetryOnConflict(t *testing.T) {
-	conflict := apierrors.NewConflict(schema.GroupResource{Resource: "seccompprofiles"}, "p", errors.New("modified"))
-	if res, err := RetryOnConflict(conflict); err != nil || res != (ctrl.Result{Requeue: true}) {
-		t.Errorf("conflict: got %+v, %v; want a quiet requeue", res, err)
-	}
-	other := errors.New("connection refused")
-	if res, err := RetryOnConflict(other); !errors.Is(err, other) || res != (ctrl.Result{}) {
-		t.Errorf("other error: got %+v, %v; want it returned", res, err)
-	}
-	if res, err := RetryOnConflict(nil); err != nil || res != (ctrl.Result{}) {
-		t.Errorf("success: got %+v, %v", res, err)
+func TestSuperseded(t *testing.T) {
+	gr := schema.GroupResource{Resource: "seccompprofiles"}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{apierrors.NewConflict(gr, "p", errors.New("modified")), true},
+		{fmt.Errorf("write status: %w", apierrors.NewConflict(gr, "p", errors.New("modified"))), true},
+		{apierrors.NewNotFound(gr, "p"), true},
+		{errors.New("connection refused"), false},
+		{apierrors.NewForbidden(gr, "p", errors.New("no")), false},
+	} {
+		if got := Superseded(c.err); got != c.want {
+			t.Errorf("Superseded(%v) = %t, want %t", c.err, got, c.want)
+		}
 	}
 }

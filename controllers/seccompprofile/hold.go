@@ -10,11 +10,13 @@ import (
 	seccompprofilev1beta1 "github.com/securityprofiles/operator/apis/seccompprofile/v1beta1"
 )
 
-// hold adds the in-use finalizer to a profile seen for the first time. Its
-// first pass wrote the status before, so a profile the manager holds never
-// shows an empty state, and that status is already the whole one (nodes,
-// paths): a new profile costs the finalizer, this status and the one that
-// says Installed, not a bare Pending first.
+// hold adds the in-use finalizer to a profile a running pod uses, before
+// the status names that pod: a profile whose status.activeWorkloads lists
+// a pod cannot be deleted until no pod uses it. The pod watch brings this
+// pass within moments of the pod's creation, before its containers start.
+// A profile no pod ever used carries no finalizer: a new profile costs no
+// write for it, nor its copy to every node's daemon (they watch profiles).
+// Once added it stays until the profile is deleted and unused (release).
 func (r *Reconciler) hold(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) error {
 	patch := client.MergeFrom(sp.DeepCopy())
 	controllerutil.AddFinalizer(sp, keys.InUseFinalizer)
