@@ -1,9 +1,6 @@
 package seccomp
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,6 +23,7 @@ const DefaultStorageDir = "/var/lib/security-profiles-operator"
 type Store struct {
 	root *os.Root
 	dir  string
+	dirs dirCache
 }
 
 // OpenStore creates the storage directory and links it into the kubelet
@@ -102,7 +100,10 @@ func linkIntoKubelet(target, link string) error {
 }
 
 // Close releases the storage root.
-func (s *Store) Close() error { return s.root.Close() }
+func (s *Store) Close() error {
+	s.closeDirs()
+	return s.root.Close()
+}
 
 // Path is the absolute path of a profile's file.
 func (s *Store) Path(namespace, name string) string {
@@ -136,7 +137,7 @@ func (s *Store) Write(namespace, name string, data []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return s.write(namespace, rel, data)
+	return s.write(namespace, filepath.Base(rel), data)
 }
 
 // WriteAudit stores data as the profile's audit-mode copy, at
@@ -147,8 +148,7 @@ func (s *Store) WriteAudit(namespace, name string, data []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	dir := filepath.Join(namespace, podprofiles.AuditDir)
-	return s.write(dir, filepath.Join(dir, filepath.Base(rel)), data)
+	return s.write(filepath.Join(namespace, podprofiles.AuditDir), filepath.Base(rel), data)
 }
 
 // WriteOperatorProfile stores a profile the operator itself ships (such as
@@ -160,42 +160,6 @@ func (s *Store) WriteOperatorProfile(name string, data []byte) (bool, error) {
 		return false, fmt.Errorf("name %q: %v", name, errs)
 	}
 	return s.write(".", name+".json", data)
-}
-
-func (s *Store) write(dir, rel string, data []byte) (bool, error) {
-	if old, err := s.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
-	if err := s.root.MkdirAll(dir, 0o755); err != nil {
-		return false, fmt.Errorf("create %s: %w", dir, err)
-	}
-	tmp, err := s.writeTemp(dir, data)
-	if err != nil {
-		return false, err
-	}
-	if err := s.root.Rename(tmp, rel); err != nil {
-		_ = s.root.Remove(tmp)
-		return false, fmt.Errorf("rename %s: %w", rel, err)
-	}
-	return true, s.syncDir(dir)
-}
-
-func (s *Store) writeTemp(dir string, data []byte) (string, error) {
-	suffix := make([]byte, 8)
-	_, _ = rand.Read(suffix)
-	tmp := filepath.Join(dir, tempPrefix+hex.EncodeToString(suffix))
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", fmt.Errorf("create temporary file: %w", err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = s.root.Remove(tmp)
-		return "", fmt.Errorf("write temporary file: %w", err)
-	}
-	return tmp, nil
 }
 
 // syncDir makes a rename durable across a crash.
@@ -233,6 +197,8 @@ func (s *Store) Remove(namespace, name string) (bool, error) {
 		return false, nil
 	}
 	// Drop the directories once empty; non-empty ones stay.
+	s.forgetDir(auditDir)
+	s.forgetDir(namespace)
 	_ = s.root.Remove(auditDir)
 	_ = s.root.Remove(namespace)
 	return true, s.syncDir(".")

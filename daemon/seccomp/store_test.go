@@ -95,3 +95,38 @@ func TestWriteOperatorProfile(t *testing.T) {
 	_, err = s.WriteOperatorProfile("../escape", []byte("{}"))
 	g.Expect(err).To(HaveOccurred())
 }
+
+func TestStoreWritesIntoDirectoriesRemovedUnderIt(t *testing.T) {
+	g := NewWithT(t)
+	storage := t.TempDir()
+	s, err := OpenStore(storage, t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	defer s.Close()
+	write := func(name string) {
+		t.Helper()
+		_, err := s.Write("ns", name, []byte(name))
+		g.Expect(err).NotTo(HaveOccurred())
+		_, err = s.WriteAudit("ns", name, []byte(name))
+		g.Expect(err).NotTo(HaveOccurred())
+		for _, path := range []string{s.Path("ns", name), s.AuditPath("ns", name)} {
+			g.Expect(os.ReadFile(path)).To(Equal([]byte(name)), path)
+		}
+	}
+	write("first")
+	// Remove drops the emptied directories the store keeps open...
+	_, err = s.Remove("ns", "first")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(filepath.Join(storage, "ns")).NotTo(BeADirectory())
+	write("second")
+	// ...and so may someone else.
+	g.Expect(os.RemoveAll(filepath.Join(storage, "ns"))).To(Succeed())
+	write("third")
+
+	// A directory swapped for a link out of the storage is not followed.
+	outside := t.TempDir()
+	g.Expect(os.RemoveAll(filepath.Join(storage, "ns"))).To(Succeed())
+	g.Expect(os.Symlink(outside, filepath.Join(storage, "ns"))).To(Succeed())
+	_, err = s.Write("ns", "fourth", []byte("x"))
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(os.ReadDir(outside)).To(BeEmpty())
+}
