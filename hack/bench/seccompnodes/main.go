@@ -23,7 +23,7 @@ func main() {
 	bulkProfiles := flag.Int("bulk-profiles", 1000, "profiles created at once for throughput")
 	storage := flag.String("storage", "", "where the simulated nodes keep their files (default: a directory under /dev/shm, else the temp dir)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	flag.StringVar(&apiServerProfilePath, "apiserver-cpuprofile", "", "write a CPU profile of the API server, 25 s from 5 s into the bulk phase, to this file")
+	flag.StringVar(&apiServerProfilePath, "apiserver-cpuprofile", "", "write a CPU profile of the API server, 15 s from 3 s into the bulk phase, to this file")
 	floorFirst := flag.Bool("floor", false, "first measure the bulk creates alone: seen by one watch per node, no operator")
 	managerKubeconfig := flag.String("run-manager", "", "internal: run only the manager against this kubeconfig")
 	flag.Parse()

@@ -98,7 +98,7 @@ func run(ctx context.Context, nodes, latencyN, bulkN int, storage string, floorF
 	}
 	cpu, self := childCPU(), selfCPU()
 	if apiServerProfilePath != "" {
-		go apiServerProfile(ctx, env, apiServerProfilePath, 5*time.Second, 25*time.Second)
+		go apiServerProfile(ctx, env, apiServerProfilePath, 3*time.Second, 15*time.Second)
 	}
 	bulk, err := throughput(ctx, env, ns, bulkN)
 	if err != nil {
@@ -144,7 +144,7 @@ func countWrites(m managerWrites) (*writes, error) {
 
 // print prints the writes per profile created.
 func (w *writes) print(profiles int) error {
-	return w.printPer(profiles, "profile", "finalizer, status")
+	return w.printPer(profiles, "profile", "status")
 }
 
 // printPer prints the writes per unit of work (a profile, an update) and
@@ -155,7 +155,7 @@ func (w *writes) printPer(units int, unit, what string) error {
 		return err
 	}
 	s, p := statusWrites()-w.statuses, n-w.writes
-	fmt.Printf("    API writes: %.0f node-status writes (%.2f per %s), %.0f by the manager (%.2f per %s: %s); %.0f manager passes repeated (write conflicts, errors)\n",
+	fmt.Printf("    API writes: %.0f node-status writes (%.2f per %s), %.0f by the manager (%.2f per %s: %s); %.0f manager write conflicts and failed passes\n",
 		s, s/float64(units), unit, p, p/float64(units), unit, what, failed-w.failed)
 	return nil
 }

@@ -66,9 +66,12 @@ func reportWritesOnSignal() {
 	signal.Notify(ch, syscall.SIGUSR1)
 	go func() {
 		for range ch {
-			// Failed passes and those repeated after a write conflict.
+			// Failed passes and writes refused for a conflict (after
+			// which the newer version's pass decides).
 			errs := metricSum("controller_runtime_reconcile_total", func(l map[string]string) bool {
-				return l["result"] == "error" || l["result"] == "requeue"
+				return l["result"] == "error"
+			}) + metricSum("rest_client_requests_total", func(l map[string]string) bool {
+				return l["code"] == "409"
 			})
 			fmt.Printf("%.0f %.0f\n", clientWrites(), errs)
 		}
