@@ -71,8 +71,48 @@ var _ = Describe("Writer spacing", func() {
 		took := ends[0].Sub(starts[0])
 		Expect(starts[1].Sub(ends[0])).To(BeNumerically(">=", took-20*time.Millisecond),
 			"the second write waited as long as the first took (%v)", took)
+		Expect(starts[1].Sub(ends[0])).To(BeNumerically("<", 2*took),
+			"a write of one change is not held back as in a burst")
 		obj, err := status(ns, node.Name)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(obj.Installed).To(HaveLen(3))
+	})
+
+	It("waits three times as long after a write that carried several changes", func() {
+		node, ns := fixture()
+		wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+		Expect(err).NotTo(HaveOccurred())
+		slow := &slowWrites{delay: 200 * time.Millisecond}
+		c := interceptor.NewClient(wc, interceptor.Funcs{
+			Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+				return slow.do(func() error { return cl.Create(ctx, obj, opts...) })
+			},
+			Update: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+				return slow.do(func() error { return cl.Update(ctx, obj, opts...) })
+			},
+		})
+		w := nodestatus.NewWriter(c, env.Client, node.Name)
+		run, cancel := context.WithCancel(ctx())
+		defer cancel()
+		go func() { _ = w.Start(run) }()
+
+		Expect(w.Set(ctx(), profile(ns, "a"), "SeccompProfile", installed)).To(BeTrue())
+		Eventually(func() int { s, _ := slow.times(); return len(s) }, timeout).Should(Equal(1))
+		// A burst: two changes while the first write is in flight go out
+		// together in the second...
+		Expect(w.Set(ctx(), profile(ns, "b"), "SeccompProfile", installed)).To(BeTrue())
+		Expect(w.Set(ctx(), profile(ns, "c"), "SeccompProfile", installed)).To(BeTrue())
+		Eventually(func() int { s, _ := slow.times(); return len(s) }, timeout).Should(Equal(2))
+		// ...and one made while that one is in flight waits three times as
+		// long as it took.
+		Expect(w.Set(ctx(), profile(ns, "d"), "SeccompProfile", installed)).To(BeTrue())
+		Eventually(func() int { _, e := slow.times(); return len(e) }, timeout).Should(Equal(3))
+		starts, ends := slow.times()
+		took := ends[1].Sub(starts[1])
+		Expect(starts[2].Sub(ends[1])).To(BeNumerically(">=", 3*took-20*time.Millisecond),
+			"the third write waited three times as long as the second took (%v)", took)
+		obj, err := status(ns, node.Name)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obj.Installed).To(HaveLen(4))
 	})
 })

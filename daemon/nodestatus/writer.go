@@ -52,8 +52,9 @@ type space struct {
 	version string
 	uid     types.UID
 	entries map[entryKey]nodestatusv1alpha1.ProfileNodeState
-	// dirty marks changes not written yet.
-	dirty bool
+	// dirty marks changes not written yet; changes counts them.
+	dirty   bool
+	changes int
 	// failures counts failed writes in a row, for the retry delay.
 	failures int
 	// notBefore is when the next write may start: after a failure, the
@@ -134,6 +135,7 @@ func (w *Writer) forget(namespace string, kind nodestatusv1alpha1.ProfileKind, p
 
 func (w *Writer) markDirty(sp *space) {
 	sp.dirty = true
+	sp.changes++
 	select {
 	case w.wake <- struct{}{}:
 	default:
