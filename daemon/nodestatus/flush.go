@@ -115,13 +115,20 @@ func (w *Writer) dueNamespaces(now bool) []string {
 	return out
 }
 
-// nextRetry is how long until the earliest notBefore of a dirty namespace.
+// nextRetry is how long until the earliest notBefore of a dirty namespace
+// (0: none is dirty). One whose time came since dueNamespaces looked is
+// due at once: leaving it out would leave Start waiting for the next
+// change, which on a quiet node may never come (a profile's state then
+// stayed unreported until the 5-minute resync).
 func (w *Writer) nextRetry() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next time.Duration
 	for _, sp := range w.spaces {
-		if d := time.Until(sp.notBefore); sp.dirty && d > 0 && (next == 0 || d < next) {
+		if !sp.dirty {
+			continue
+		}
+		if d := max(time.Until(sp.notBefore), time.Nanosecond); next == 0 || d < next {
 			next = d
 		}
 	}

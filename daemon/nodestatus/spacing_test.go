@@ -39,24 +39,31 @@ func (s *slowWrites) times() (starts, ends []time.Time) {
 	return append([]time.Time(nil), s.starts...), append([]time.Time(nil), s.ends...)
 }
 
+// startSlowWriter starts a writer for node whose creates and updates take
+// at least delay; it stops when the spec ends.
+func startSlowWriter(node string, delay time.Duration) (*slowWrites, *nodestatus.Writer) {
+	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	Expect(err).NotTo(HaveOccurred())
+	slow := &slowWrites{delay: delay}
+	c := interceptor.NewClient(wc, interceptor.Funcs{
+		Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			return slow.do(func() error { return cl.Create(ctx, obj, opts...) })
+		},
+		Update: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+			return slow.do(func() error { return cl.Update(ctx, obj, opts...) })
+		},
+	})
+	w := nodestatus.NewWriter(c, env.Client, node)
+	run, cancel := context.WithCancel(ctx())
+	DeferCleanup(cancel)
+	go func() { _ = w.Start(run) }()
+	return slow, w
+}
+
 var _ = Describe("Writer spacing", func() {
 	It("waits as long as a namespace's write took before its next one, and sends what came meanwhile together", func() {
 		node, ns := fixture()
-		wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
-		Expect(err).NotTo(HaveOccurred())
-		slow := &slowWrites{delay: 400 * time.Millisecond}
-		c := interceptor.NewClient(wc, interceptor.Funcs{
-			Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-				return slow.do(func() error { return cl.Create(ctx, obj, opts...) })
-			},
-			Update: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-				return slow.do(func() error { return cl.Update(ctx, obj, opts...) })
-			},
-		})
-		w := nodestatus.NewWriter(c, env.Client, node.Name)
-		run, cancel := context.WithCancel(ctx())
-		defer cancel()
-		go func() { _ = w.Start(run) }()
+		slow, w := startSlowWriter(node.Name, 400*time.Millisecond)
 
 		Expect(w.Set(ctx(), profile(ns, "a"), "SeccompProfile", installed)).To(BeTrue())
 		Eventually(func() int { s, _ := slow.times(); return len(s) }, timeout).Should(Equal(1))
@@ -80,21 +87,7 @@ var _ = Describe("Writer spacing", func() {
 
 	It("waits three times as long after a write that carried several changes", func() {
 		node, ns := fixture()
-		wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
-		Expect(err).NotTo(HaveOccurred())
-		slow := &slowWrites{delay: 200 * time.Millisecond}
-		c := interceptor.NewClient(wc, interceptor.Funcs{
-			Create: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-				return slow.do(func() error { return cl.Create(ctx, obj, opts...) })
-			},
-			Update: func(ctx context.Context, cl client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-				return slow.do(func() error { return cl.Update(ctx, obj, opts...) })
-			},
-		})
-		w := nodestatus.NewWriter(c, env.Client, node.Name)
-		run, cancel := context.WithCancel(ctx())
-		defer cancel()
-		go func() { _ = w.Start(run) }()
+		slow, w := startSlowWriter(node.Name, 200*time.Millisecond)
 
 		Expect(w.Set(ctx(), profile(ns, "a"), "SeccompProfile", installed)).To(BeTrue())
 		Eventually(func() int { s, _ := slow.times(); return len(s) }, timeout).Should(Equal(1))
@@ -114,5 +107,18 @@ var _ = Describe("Writer spacing", func() {
 		obj, err := status(ns, node.Name)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(obj.Installed).To(HaveLen(4))
+	})
+
+	It("looks again at once for a namespace whose wait ended while it was looking", func() {
+		node, ns := fixture()
+		w := nodestatus.NewWriter(env.Client, env.Client, node.Name)
+		Expect(w.Set(ctx(), profile(ns, "a"), "SeccompProfile", installed)).To(BeTrue())
+		// Not written yet, and its wait over: Start must not sleep until
+		// the next change, which may never come.
+		w.DirtyDueAt(ns, time.Now().Add(-time.Millisecond))
+		Expect(w.NextRetry()).To(BeNumerically(">", 0))
+		Expect(w.NextRetry()).To(BeNumerically("<", time.Millisecond))
+		w.DirtyDueAt(ns, time.Now().Add(time.Second))
+		Expect(w.NextRetry()).To(BeNumerically("~", time.Second, 100*time.Millisecond))
 	})
 })
