@@ -178,7 +178,7 @@ func latency(ctx context.Context, env *envtest.Env, ns string, n, nodes int) ([]
 		}
 		done, err := w.wait(sp.Name, time.Minute)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w; %s", err, stuckState(ctx, env, sp, nr))
 		}
 		out = append(out, done.Sub(start))
 		nr.mu.Lock()
@@ -189,6 +189,19 @@ func latency(ctx context.Context, env *envtest.Env, ns string, n, nodes int) ([]
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// stuckState says what the API server holds of a profile that did not
+// become Installed: its status, and how many nodes list it Installed.
+func stuckState(ctx context.Context, env *envtest.Env, sp *seccompprofilev1beta1.SeccompProfile, nr *nodesReported) string {
+	got := &seccompprofilev1beta1.SeccompProfile{}
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(sp), got); err != nil {
+		return err.Error()
+	}
+	nr.mu.Lock()
+	defer nr.mu.Unlock()
+	return fmt.Sprintf("status %q (generation %d, resourceVersion %s, nodes %+v), finalizers %v; listed Installed by %d node statuses",
+		got.Status.Status, got.Generation, got.ResourceVersion, got.Status.Nodes, got.Finalizers, nr.counts[sp.Name])
 }
 
 // warmUp waits until a first profile is Installed: the manager's child
