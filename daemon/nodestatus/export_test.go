@@ -14,7 +14,7 @@ func (w *Writer) DirtyDueAt(namespace string, t time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	sp := w.spaces[namespace]
-	sp.dirty, sp.notBefore = true, t
+	sp.changes, sp.notBefore = max(sp.changes, 1), t
 }
 
 // NextRetry is how long Start waits before it looks again.

@@ -89,7 +89,6 @@ func (w *Writer) flushAll(ctx context.Context, now bool, report func(error, stri
 		}
 		w.mu.Lock()
 		sp := w.spaces[ns]
-		sp.dirty = true
 		sp.failures++
 		delay := min(retryBase<<min(sp.failures, 10), retryMax)
 		sp.notBefore = time.Now().Add(delay)
@@ -107,7 +106,7 @@ func (w *Writer) dueNamespaces(now bool) []string {
 	var out []string
 	t := time.Now()
 	for ns, sp := range w.spaces {
-		if sp.dirty && (now || !t.Before(sp.notBefore)) {
+		if sp.dirty() && (now || !t.Before(sp.notBefore)) {
 			out = append(out, ns)
 		}
 	}
@@ -125,7 +124,7 @@ func (w *Writer) nextRetry() time.Duration {
 	defer w.mu.Unlock()
 	var next time.Duration
 	for _, sp := range w.spaces {
-		if !sp.dirty {
+		if !sp.dirty() {
 			continue
 		}
 		if d := max(time.Until(sp.notBefore), time.Nanosecond); next == 0 || d < next {
@@ -141,7 +140,6 @@ func (w *Writer) write(ctx context.Context, namespace string) error {
 	start := time.Now()
 	w.mu.Lock()
 	sp := w.spaces[namespace]
-	sp.dirty = false
 	changes := sp.changes
 	sp.changes = 0
 	entries := make([]nodestatusv1alpha1.ProfileNodeState, 0, len(sp.entries))
@@ -168,7 +166,7 @@ func (w *Writer) write(ctx context.Context, namespace string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {
-		sp.changes += changes // still to be written
+		sp.changes += changes // still to be written: dirty again
 	}
 	if err == nil {
 		// A namespace is written at most half the time: when the API
@@ -337,7 +335,7 @@ func (w *Writer) resync(ctx context.Context) error {
 		} else {
 			sp.version, sp.uid = obj.ResourceVersion, obj.UID
 		}
-		if !sp.dirty && !w.matches(sp, obj, err == nil, owner) {
+		if !sp.dirty() && !w.matches(sp, obj, err == nil, owner) {
 			w.markDirty(sp)
 		}
 		w.mu.Unlock()

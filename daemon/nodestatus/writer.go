@@ -52,8 +52,7 @@ type space struct {
 	version string
 	uid     types.UID
 	entries map[entryKey]nodestatusv1alpha1.ProfileNodeState
-	// dirty marks changes not written yet; changes counts them.
-	dirty   bool
+	// changes counts the changes not written yet.
 	changes int
 	// failures counts failed writes in a row, for the retry delay.
 	failures int
@@ -133,8 +132,10 @@ func (w *Writer) forget(namespace string, kind nodestatusv1alpha1.ProfileKind, p
 	}
 }
 
+// dirty reports whether the namespace has changes to write.
+func (sp *space) dirty() bool { return sp.changes > 0 }
+
 func (w *Writer) markDirty(sp *space) {
-	sp.dirty = true
 	sp.changes++
 	select {
 	case w.wake <- struct{}{}:
