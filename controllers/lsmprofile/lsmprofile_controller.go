@@ -13,10 +13,8 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/securityprofiles/operator/apis/keys"
 	profilebasev1alpha1 "github.com/securityprofiles/operator/apis/profilebase/v1alpha1"
 	"github.com/securityprofiles/operator/internal/apparmor"
 	"github.com/securityprofiles/operator/internal/profilestate"
@@ -68,15 +66,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if deleting && len(pods) == 0 {
-		return ctrl.Result{}, r.release(ctx, obj)
-	}
-	if !deleting && len(pods) > 0 && !controllerutil.ContainsFinalizer(obj, keys.InUseFinalizer) {
-		patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-		controllerutil.AddFinalizer(obj, keys.InUseFinalizer)
-		if err := r.client.Patch(ctx, obj, patch); err != nil {
-			return ctrl.Result{}, client.IgnoreNotFound(err)
-		}
+	if released, err := profilestate.KeepInUse(ctx, r.client, obj, deleting, len(pods)); released || err != nil {
+		return ctrl.Result{}, err
 	}
 	return r.reconcileStatus(ctx, obj, pods, deleting)
 }
@@ -184,14 +175,4 @@ func (r *Reconciler) warn(obj client.Object, before, after *profilebasev1alpha1.
 		return
 	}
 	r.events.Eventf(obj, nil, corev1.EventTypeWarning, v.warning(), "Validate", "%s", now.Message)
-}
-
-// release removes the in-use finalizer once no pod uses the profile.
-func (r *Reconciler) release(ctx context.Context, obj client.Object) error {
-	if !controllerutil.ContainsFinalizer(obj, keys.InUseFinalizer) {
-		return nil
-	}
-	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
-	controllerutil.RemoveFinalizer(obj, keys.InUseFinalizer)
-	return client.IgnoreNotFound(r.client.Patch(ctx, obj, patch))
 }

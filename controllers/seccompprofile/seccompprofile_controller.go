@@ -8,7 +8,6 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/securityprofiles/operator/apis/keys"
 	nodestatusv1alpha1 "github.com/securityprofiles/operator/apis/nodestatus/v1alpha1"
@@ -42,7 +41,7 @@ type Reconciler struct {
 // Reconcile gathers the nodes, node statuses and pods of a profile, then
 // decides its status and whether the in-use finalizer is added or goes.
 // The finalizer is added once a running pod uses the profile, before the
-// status lists that pod (see hold).
+// status lists that pod (see profilestate.KeepInUse).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	sp := &seccompprofilev1beta1.SeccompProfile{}
 	if err := r.Client.Get(ctx, req.NamespacedName, sp); err != nil {
@@ -60,13 +59,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if deleting && len(pods) == 0 {
-		return ctrl.Result{}, r.release(ctx, sp)
-	}
-	if !deleting && len(pods) > 0 && !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
-		if err := r.hold(ctx, sp); err != nil {
-			return ctrl.Result{}, err
-		}
+	if released, err := profilestate.KeepInUse(ctx, r.Client, sp, deleting, len(pods)); released || err != nil {
+		return ctrl.Result{}, err
 	}
 	nodes, roots, statuses, err := r.nodeStates(ctx, sp)
 	if err != nil {
@@ -87,16 +81,6 @@ func (r *Reconciler) nodeStates(ctx context.Context, sp *seccompprofilev1beta1.S
 		roots = append(roots, KubeletRoot(n.Labels))
 	}
 	return profilestate.NodeNames(all), roots, statuses, nil
-}
-
-// release removes the in-use finalizer once no pod uses the profile.
-func (r *Reconciler) release(ctx context.Context, sp *seccompprofilev1beta1.SeccompProfile) error {
-	if !controllerutil.ContainsFinalizer(sp, keys.InUseFinalizer) {
-		return nil
-	}
-	patch := client.MergeFrom(sp.DeepCopy())
-	controllerutil.RemoveFinalizer(sp, keys.InUseFinalizer)
-	return client.IgnoreNotFound(r.Client.Patch(ctx, sp, patch))
 }
 
 // writeStatus patches the status once, and only when it changed; a change
