@@ -51,8 +51,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	deleting := !sp.DeletionTimestamp.IsZero()
-	// After the first pass, which writes the profile's first status.
-	if !deleting && sp.Status.Status != "" && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
+	if !deleting && sp.Annotations[keys.AllowAuditedSyscallsAnnotation] == "true" {
 		return ctrl.Result{}, r.allowAudited(ctx, sp)
 	}
 	pods, err := profilestate.ActivePods(ctx, r.Client, podProfileIndex, client.ObjectKeyFromObject(sp).String())
