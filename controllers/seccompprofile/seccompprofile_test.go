@@ -235,6 +235,21 @@ var _ = Describe("SeccompProfile on three nodes", func() {
 		}
 	})
 
+	It("answers allow-audited-syscalls on a new profile, with nothing audited yet", func() {
+		ns := newNamespace(ctx())
+		sp := newProfile(ns, "audited-at-birth", seccompprofilev1beta1.ActionErrno, "", "exit", "exit_group")
+		sp.Annotations = map[string]string{keys.AllowAuditedSyscallsAnnotation: "true"}
+		Expect(env.Client.Create(ctx(), sp)).To(Succeed())
+		Eventually(state(sp), timeout).Should(Equal(profilebasev1alpha1.StateInstalled))
+		got := &seccompprofilev1beta1.SeccompProfile{}
+		Eventually(func(g Gomega) map[string]string {
+			g.Expect(env.Client.Get(ctx(), client.ObjectKeyFromObject(sp), got)).To(Succeed())
+			return got.Annotations
+		}, timeout).ShouldNot(HaveKey(keys.AllowAuditedSyscallsAnnotation))
+		Expect(got.Spec.Syscalls).To(Equal(sp.Spec.Syscalls), "nothing to allow")
+		Eventually(func() []string { return eventReasons(ns, "audited-at-birth") }, timeout).Should(ContainElement(seccompprofile.ReasonNothingAudited))
+	})
+
 	It("keeps a disabled profile in the API, removes it from every node, reports Disabled, and installs it again when enabled", func() {
 		ns := newNamespace(ctx())
 		sp := newProfile(ns, "toggled", seccompprofilev1beta1.ActionErrno, "", "exit", "exit_group")
